@@ -1,0 +1,59 @@
+# The two commands a newcomer types: `make run` and `make test`. Everything else is a helper for them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
+SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test setup lint test-sqlite test-postgres bench clean messages
+
+$(STAMP): pyproject.toml
+	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then $(BIN)/sulh compilemessages --ignore '.venv/*' >/dev/null; fi
+
+run: setup
+	$(BIN)/sulh migrate --noinput
+	$(BIN)/sulh collectstatic --noinput >/dev/null
+	$(BIN)/sulh demo --if-empty
+	$(BIN)/sulh serve --host $(HOST) --port $(PORT)
+
+test: setup lint test-sqlite test-postgres
+
+lint: setup
+	$(BIN)/ruff check .
+
+test-sqlite: setup
+	@echo "=== test suite on SQLite ==="
+	SULH_FAST_PASSWORD_HASHING=1 $(BIN)/pytest -p no:cacheprovider
+
+test-postgres: setup
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(SULH_TEST_PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "=== test suite on PostgreSQL ($(SULH_TEST_PG_URL)) ==="; \
+		DATABASE_URL='$(SULH_TEST_PG_URL)' SULH_FAST_PASSWORD_HASHING=1 $(BIN)/pytest -p no:cacheprovider; \
+	else \
+		echo ""; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo "!!  PostgreSQL NOT reachable at $(SULH_TEST_PG_URL)"; \
+		echo "!!  The PostgreSQL half of the test suite was SKIPPED. Only SQLite was tested."; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo ""; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+messages: setup
+	cd sulh && ../$(BIN)/sulh makemessages -l ps -l fa -l ur -l tr --ignore 'tests/*'
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

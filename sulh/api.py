@@ -1,0 +1,40 @@
+"""The REST API, /api/v1, with its OpenAPI schema at /api/v1/openapi.json."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from sulh import __version__
+from sulh.core.auth import api_auth
+from sulh.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Sulh API",
+    version=__version__,
+    description=(
+        "The incident register, evidence and accounts of a ceasefire monitoring and verification mechanism. "
+        "Every record you cannot see answers 404, whether or not it exists. Errors answer "
+        '`{"detail": "…", "field": "…"}` (or a list of field errors for malformed input).'
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _mount() -> None:
+    from sulh.accounts.api import router as accounts_router
+    from sulh.evidence.api import router as evidence_router
+    from sulh.geo.api import router as geo_router
+    from sulh.incidents.api import router as incidents_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", incidents_router)
+    api.add_router("/", evidence_router)
+    api.add_router("/", geo_router)
+
+
+_mount()

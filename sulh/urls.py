@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from sulh.api import api
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="incidents:list", permanent=False)),
+    path("api/v1/", api.urls),
+    path("accounts/", include("sulh.accounts.urls")),
+    path("incidents/", include("sulh.incidents.urls")),
+    path("evidence/", include("sulh.evidence.urls")),
+    path("map/", include("sulh.geo.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+]
