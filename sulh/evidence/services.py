@@ -3,7 +3,9 @@
 import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone as dt_timezone
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import filetype
 from django.conf import settings
@@ -99,6 +101,11 @@ def attach(user, upload, meta: EvidenceMeta, *, incident_ref=None, claim_id=None
     if not incidents.can_file(user):
         raise PermissionDenied("your role may not attach evidence")
     _validate_meta(meta)
+    captured_at = meta.captured_at
+    if captured_at is not None:  # stored in UTC; a time without an offset is in the uploader's zone
+        if captured_at.tzinfo is None:
+            captured_at = captured_at.replace(tzinfo=ZoneInfo(user.effective_timezone))
+        captured_at = captured_at.astimezone(dt_timezone.utc)
     limit = settings.SULH_EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size == 0:
         raise ValidationFailed("the file is empty", field="file")
@@ -138,7 +145,7 @@ def attach(user, upload, meta: EvidenceMeta, *, incident_ref=None, claim_id=None
             kind=ACCEPTED[media_type],
             original_name=(upload.name or "")[:255],
             description=meta.description,
-            captured_at=meta.captured_at,
+            captured_at=captured_at,
             capture_latitude=meta.capture_latitude,
             capture_longitude=meta.capture_longitude,
             device=meta.device,

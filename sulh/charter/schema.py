@@ -1,0 +1,584 @@
+"""The charter format: pydantic v2 models for everything specific to one ceasefire.
+
+A charter is one YAML file (see docs/charter.md). These models validate its structure; the cross-field
+rules (codes exist, ranges fit the border line, places lie near the border) are in ``Charter``'s
+``model_validator``. Geometry is GeoJSON (lon, lat order, WGS 84).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# The region a charter's points must fall in (Afghanistan–Pakistan border region, generously).
+REGION_LON = (55.0, 80.0)
+REGION_LAT = (23.0, 40.0)
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9._-]*$", max_length=40)]
+PartyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+_DURATION_RE = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse an ISO 8601 duration limited to weeks, days, hours, minutes, seconds ("PT10M", "P3D", "P1DT2H").
+
+    Years and months are refused: their length is not fixed, and deadlines must be exact.
+    """
+    if not isinstance(text, str):
+        raise ValueError("duration must be a string like 'PT10M' or 'P3D'")
+    m = _DURATION_RE.match(text.strip())
+    if not m:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 duration of weeks/days/hours/minutes/seconds (e.g. 'PT10M', 'P3D')"
+        )
+    parts = {k: float(v) for k, v in m.groupdict().items() if v is not None}
+    delta = timedelta(**parts)
+    if delta <= timedelta(0):
+        raise ValueError(f"duration {text!r} must be positive")
+    return delta
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Names = dict[LangCode, str]
+
+
+def _require_en(v: dict[str, str]) -> dict[str, str]:
+    if "en" not in v:
+        raise ValueError("an English name ('en') is required")
+    for lang, text in v.items():
+        if not text or not text.strip():
+            raise ValueError(f"name for {lang!r} is empty")
+    return v
+
+
+class Source(_Model):
+    title: str
+    url: str | None = None
+    licence: str
+    accessed: dt.date | None = None
+    note: str | None = None
+
+
+# --- GeoJSON -------------------------------------------------------------------------------------
+
+Position = tuple[float, float]
+
+
+def _check_position(p: Position) -> Position:
+    lon, lat = p
+    if not (REGION_LON[0] <= lon <= REGION_LON[1] and REGION_LAT[0] <= lat <= REGION_LAT[1]):
+        raise ValueError(
+            f"point [{lon}, {lat}] is outside the region (lon {REGION_LON[0]}..{REGION_LON[1]}, "
+            f"lat {REGION_LAT[0]}..{REGION_LAT[1]}); GeoJSON order is [lon, lat]"
+        )
+    return p
+
+
+def _check_ring(ring: list[Position]) -> list[Position]:
+    if len(ring) < 4:
+        raise ValueError("a polygon ring needs at least 4 positions")
+    if tuple(ring[0]) != tuple(ring[-1]):
+        raise ValueError("a polygon ring must be closed (first position == last position)")
+    return ring
+
+
+class LineStringGeom(_Model):
+    type: Literal["LineString"]
+    coordinates: list[Position] = Field(min_length=2)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _in_region(cls, v):
+        for p in v:
+            _check_position(p)
+        return v
+
+
+class PolygonGeom(_Model):
+    type: Literal["Polygon"]
+    coordinates: list[list[Position]] = Field(min_length=1)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _rings(cls, v):
+        for ring in v:
+            _check_ring(ring)
+        return v
+
+
+class MultiPolygonGeom(_Model):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[Position]]] = Field(min_length=1)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _rings(cls, v):
+        for poly in v:
+            for ring in poly:
+                _check_ring(ring)
+        return v
+
+
+Area = Annotated[PolygonGeom | MultiPolygonGeom, Field(discriminator="type")]
+
+
+def _shape(geom):
+    from shapely.geometry import shape
+
+    return shape(geom.model_dump())
+
+
+def _valid_area(geom):
+    if geom is None:
+        return geom
+    s = _shape(geom)
+    if not s.is_valid:
+        from shapely.validation import explain_validity
+
+        raise ValueError(f"invalid polygon geometry: {explain_validity(s)}")
+    return geom
+
+
+# --- parts of a charter --------------------------------------------------------------------------
+
+
+class Party(_Model):
+    code: PartyCode
+    name: Names
+    iso_numeric: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")] = Field(
+        description="ISO 3166-1 numeric code (ACLED's `iso` column)"
+    )
+    acled_region: str = Field("", description="ACLED's `region` for this country, e.g. 'South Asia'")
+    languages: list[LangCode] = Field(min_length=1)
+    timezone: str
+    utc_offset: str
+    territory: Area
+    source: str
+
+    _en = field_validator("name")(_require_en)
+    _area = field_validator("territory")(_valid_area)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {v!r}") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _offset_agrees(self):
+        m = re.fullmatch(r"([+-])(\d{2}):(\d{2})", self.utc_offset)
+        if not m:
+            raise ValueError(f"utc_offset: {self.utc_offset!r} must look like '+04:30'")
+        sign = 1 if m.group(1) == "+" else -1
+        stated = sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+        actual = dt.datetime.now(zoneinfo.ZoneInfo(self.timezone)).utcoffset()
+        if actual != stated:
+            hours, rem = divmod(int(actual.total_seconds()), 3600)
+            raise ValueError(
+                f"utc_offset: {self.utc_offset!r} disagrees with time zone {self.timezone!r}, "
+                f"whose current offset is {'+' if actual >= timedelta(0) else '-'}{abs(hours):02d}:{abs(rem) // 60:02d}"
+            )
+        return self
+
+
+class Org(_Model):
+    code: Code
+    name: Names
+    timezone: str
+
+    _en = field_validator("name")(_require_en)
+    _tz = field_validator("timezone")(Party._tz.__func__)
+
+
+class Border(_Model):
+    name: Names
+    line: LineStringGeom
+    near_border_m: int = Field(gt=0, le=100_000)
+    source: str
+    note: str | None = None
+
+    _en = field_validator("name")(_require_en)
+
+
+class Province(_Model):
+    code: Code
+    party: PartyCode
+    name: Names
+    geometry: Area | None = None
+    source: str
+
+    _en = field_validator("name")(_require_en)
+    _area = field_validator("geometry")(_valid_area)
+
+
+class Seat(_Model):
+    name: str
+    location: Position
+
+    _loc = field_validator("location")(lambda v: _check_position(v))
+
+
+class District(_Model):
+    code: Code
+    party: PartyCode
+    province: Code
+    name: Names
+    seat: Seat
+    geometry: Area | None = None
+    geometry_quality: Literal["surveyed", "approximate"]
+    source: str
+    geometry_source: str | None = None
+    note: str | None = None
+
+    _en = field_validator("name")(_require_en)
+    _area = field_validator("geometry")(_valid_area)
+
+
+class Sector(_Model):
+    code: Code
+    name: Names
+    from_km: float = Field(ge=0)
+    to_km: float = Field(gt=0)
+    depth_m: int = Field(gt=0, le=300_000)
+
+    _en = field_validator("name")(_require_en)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.to_km <= self.from_km:
+            raise ValueError(f"to_km ({self.to_km}) must be greater than from_km ({self.from_km})")
+        return self
+
+
+class Post(_Model):
+    code: Code
+    name: Names
+    location: Position
+    sector: Code
+    source: str
+    note: str | None = None
+
+    _en = field_validator("name")(_require_en)
+    _loc = field_validator("location")(lambda v: _check_position(v))
+
+
+class Crossing(_Model):
+    code: Code
+    name: Names
+    location: Position
+    towns: dict[PartyCode, str]
+    trade: bool
+    travel: bool
+    source: str
+    note: str | None = None
+
+    _en = field_validator("name")(_require_en)
+    _loc = field_validator("location")(lambda v: _check_position(v))
+
+
+class Clause(_Model):
+    number: Annotated[str, StringConstraints(pattern=r"^[0-9]+[a-z]?(\.[0-9]+[a-z]?)*$")]
+    text: Names
+    paraphrase: bool = False
+
+    _en = field_validator("text")(_require_en)
+
+
+class Agreement(_Model):
+    code: Code
+    title: Names
+    date: dt.date
+    place: str | None = None
+    mediators: list[Code] = []
+    source: str | None = None
+    clauses: list[Clause] = Field(min_length=1)
+
+    _en = field_validator("title")(_require_en)
+
+
+class AppliesWhen(_Model):
+    min_severity: int | None = Field(default=None, ge=1, le=5)
+    repeat_count: int | None = Field(default=None, ge=1)
+    window_days: int | None = Field(default=None, ge=1)
+
+
+class Penalty(_Model):
+    code: Code
+    name: Names
+    description: str
+    applies_when: AppliesWhen = AppliesWhen()
+
+    _en = field_validator("name")(_require_en)
+
+
+# --- the charter ---------------------------------------------------------------------------------
+
+OrgKind = Literal["party", "mediator", "monitoring"]
+
+
+class Charter(_Model):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    version: str
+    title: Names
+    origin: Annotated[str, StringConstraints(pattern=r"^\S+$")]
+    incident_code_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
+    languages: list[LangCode] = Field(min_length=1)
+    sources: dict[str, Source] = Field(min_length=1)
+    parties: list[Party] = Field(min_length=2, max_length=2)
+    mediators: list[Org] = []
+    monitoring_teams: list[Org] = []
+    border: Border
+    provinces: list[Province] = []
+    districts: list[District] = []
+    sectors: list[Sector] = []
+    posts: list[Post] = []
+    crossings: list[Crossing] = []
+    agreements: list[Agreement] = []
+    deadlines: dict[str, str] = {}
+    penalties: list[Penalty] = []
+
+    _en = field_validator("title")(_require_en)
+
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, v):
+        if "en" not in v:
+            raise ValueError("'en' must be among the charter's languages")
+        return v
+
+    @field_validator("deadlines")
+    @classmethod
+    def _deadlines(cls, v):
+        for name, text in v.items():
+            try:
+                parse_duration(text)
+            except ValueError as exc:
+                raise ValueError(f"deadline {name!r}: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        errors: list[str] = []
+        # Errors are collected then raised together; the loader maps "path: message" prefixes to lines.
+        self._check_unique(errors)
+        party_codes = {p.code for p in self.parties}
+        province_codes = {p.code for p in self.provinces}
+        sector_codes = {s.code for s in self.sectors}
+        lang_codes = set(self.languages)
+
+        def src(path: str, key: str | None):
+            if key is not None and key not in self.sources:
+                errors.append(f"{path}: unknown source {key!r} (known: {', '.join(sorted(self.sources))})")
+
+        for i, p in enumerate(self.parties):
+            src(f"parties.{i}.source", p.source)
+            for j, lang in enumerate(p.languages):
+                if lang not in lang_codes:
+                    errors.append(f"parties.{i}.languages.{j}: {lang!r} is not among the charter's languages")
+        src("border.source", self.border.source)
+        for i, pr in enumerate(self.provinces):
+            src(f"provinces.{i}.source", pr.source)
+            if pr.party not in party_codes:
+                errors.append(f"provinces.{i}.party: unknown party {pr.party!r}")
+        prov_party = {p.code: p.party for p in self.provinces}
+        for i, d in enumerate(self.districts):
+            src(f"districts.{i}.source", d.source)
+            src(f"districts.{i}.geometry_source", d.geometry_source)
+            if d.party not in party_codes:
+                errors.append(f"districts.{i}.party: unknown party {d.party!r}")
+            if d.province not in province_codes:
+                errors.append(f"districts.{i}.province: unknown province {d.province!r}")
+            elif prov_party[d.province] != d.party:
+                errors.append(
+                    f"districts.{i}.province: province {d.province!r} belongs to {prov_party[d.province]}, not {d.party}"
+                )
+        for i, c in enumerate(self.crossings):
+            src(f"crossings.{i}.source", c.source)
+            for code in c.towns:
+                if code not in party_codes:
+                    errors.append(f"crossings.{i}.towns: unknown party {code!r}")
+        for i, p in enumerate(self.posts):
+            src(f"posts.{i}.source", p.source)
+            if p.sector not in sector_codes:
+                errors.append(f"posts.{i}.sector: unknown sector {p.sector!r}")
+        org_codes = {o.code for o in self.mediators}
+        for i, a in enumerate(self.agreements):
+            src(f"agreements.{i}.source", a.source)
+            for j, m in enumerate(a.mediators):
+                if m not in org_codes:
+                    errors.append(f"agreements.{i}.mediators.{j}: unknown mediator {m!r}")
+            numbers = [c.number for c in a.clauses]
+            for j, n in enumerate(numbers):
+                if numbers.index(n) != j:
+                    errors.append(f"agreements.{i}.clauses.{j}.number: duplicate clause number {n!r}")
+        if not errors:
+            self._check_geometry(errors)
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+    def _check_unique(self, errors: list[str]) -> None:
+        groups = {
+            "parties": self.parties,
+            "mediators": self.mediators,
+            "monitoring_teams": self.monitoring_teams,
+            "provinces": self.provinces,
+            "districts": self.districts,
+            "sectors": self.sectors,
+            "posts": self.posts,
+            "crossings": self.crossings,
+            "agreements": self.agreements,
+            "penalties": self.penalties,
+        }
+        for name, items in groups.items():
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.code in seen:
+                    errors.append(
+                        f"{name}.{i}.code: duplicate code {item.code!r} (first at {name}.{seen[item.code]})"
+                    )
+                else:
+                    seen[item.code] = i
+        orgs: dict[str, str] = {}
+        for name in ("parties", "mediators", "monitoring_teams"):
+            for i, item in enumerate(groups[name]):
+                if item.code in orgs and orgs[item.code] != name:
+                    errors.append(f"{name}.{i}.code: code {item.code!r} is already used in {orgs[item.code]}")
+                orgs.setdefault(item.code, name)
+
+    def _check_geometry(self, errors: list[str]) -> None:
+        from sulh.geo.projection import BorderFrame
+
+        frame = BorderFrame.from_line(self.border.line.coordinates)
+        length_km = frame.length_m / 1000
+        if not frame.line_m.is_simple:
+            errors.append("border.line.coordinates: the border line crosses itself")
+        prev = None
+        for i, s in sorted(enumerate(self.sectors), key=lambda t: t[1].from_km):
+            if s.to_km > length_km + 0.5:
+                errors.append(
+                    f"sectors.{i}.to_km: {s.to_km} km is beyond the end of the border line ({length_km:.1f} km)"
+                )
+            if prev is not None and s.from_km < prev[1].to_km:
+                errors.append(
+                    f"sectors.{i}.from_km: sector {s.code!r} ({s.from_km}-{s.to_km} km) overlaps "
+                    f"sector {prev[1].code!r} ({prev[1].from_km}-{prev[1].to_km} km)"
+                )
+            prev = (i, s)
+        limit = self.border.near_border_m * 4
+        for name, items in (("posts", self.posts), ("crossings", self.crossings)):
+            for i, item in enumerate(items):
+                d = frame.distance_m(*item.location)
+                if d > limit:
+                    errors.append(
+                        f"{name}.{i}.location: {item.code!r} is {d / 1000:.1f} km from the border line; "
+                        f"at most {limit / 1000:.0f} km (4 x near_border_m) is allowed"
+                    )
+        for i, d in enumerate(self.districts):
+            if d.geometry is not None and _shape(d.geometry).distance(_point(d.seat.location)) > 0.02:
+                errors.append(
+                    f"districts.{i}.seat.location: the seat of {d.code!r} lies outside its own geometry"
+                )
+        territories = {p.code: _shape(p.territory) for p in self.parties}
+        for j, d in enumerate(self.districts):
+            territory = territories.get(d.party)
+            if territory is not None and territory.distance(_point(d.seat.location)) > 0.02:
+                errors.append(
+                    f"districts.{j}.seat.location: seat of {d.code!r} is not inside {d.party}'s territory"
+                )
+
+    # --- convenience -----------------------------------------------------------------------------
+
+    def party(self, code: str) -> Party:
+        for p in self.parties:
+            if p.code == code:
+                return p
+        raise KeyError(f"no party {code!r} in charter {self.id!r}")
+
+    def other_party(self, code: str) -> Party:
+        self.party(code)
+        return next(p for p in self.parties if p.code != code)
+
+    def organisations(self) -> list[tuple[str, OrgKind, dict[str, str], str]]:
+        out: list[tuple[str, OrgKind, dict[str, str], str]] = []
+        out += [(p.code, "party", dict(p.name), p.timezone) for p in self.parties]
+        out += [(o.code, "mediator", dict(o.name), o.timezone) for o in self.mediators]
+        out += [(o.code, "monitoring", dict(o.name), o.timezone) for o in self.monitoring_teams]
+        return out
+
+    def clauses(self) -> list[tuple[str, dict[str, str]]]:
+        """All clauses as ("AGREEMENT/NUMBER", text by language), in charter order."""
+        return [(f"{a.code}/{c.number}", dict(c.text)) for a in self.agreements for c in a.clauses]
+
+    def clause(self, code_and_number: str) -> Clause:
+        code, sep, number = code_and_number.partition("/")
+        if not sep:
+            raise KeyError(f"clause reference {code_and_number!r} must look like 'AGREEMENT/NUMBER'")
+        for a in self.agreements:
+            if a.code == code:
+                for c in a.clauses:
+                    if c.number == number:
+                        return c
+        raise KeyError(f"no clause {code_and_number!r} in charter {self.id!r}")
+
+    def deadline(self, name: str) -> timedelta:
+        try:
+            return parse_duration(self.deadlines[name])
+        except KeyError:
+            raise KeyError(
+                f"no deadline {name!r} in charter {self.id!r} (known: {', '.join(sorted(self.deadlines))})"
+            ) from None
+
+    def district(self, code: str) -> District:
+        for d in self.districts:
+            if d.code == code:
+                return d
+        raise KeyError(f"no district {code!r}")
+
+    def province(self, code: str) -> Province:
+        for p in self.provinces:
+            if p.code == code:
+                return p
+        raise KeyError(f"no province {code!r}")
+
+    def sector(self, code: str) -> Sector:
+        for s in self.sectors:
+            if s.code == code:
+                return s
+        raise KeyError(f"no sector {code!r}")
+
+    def crossing(self, code: str) -> Crossing:
+        for c in self.crossings:
+            if c.code == code:
+                return c
+        raise KeyError(f"no crossing {code!r}")
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.parties)} parties, {len(self.mediators)} mediators, {len(self.provinces)} provinces, "
+            f"{len(self.districts)} districts, {len(self.sectors)} sectors, {len(self.crossings)} crossings, "
+            f"{len(self.posts)} posts, {len(self.agreements)} agreements, {len(self.deadlines)} deadlines, "
+            f"{len(self.penalties)} penalties"
+        )
+
+
+def _point(lonlat):
+    from shapely.geometry import Point
+
+    return Point(lonlat)
