@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.conf import locale as django_locale
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SULH_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -147,6 +148,9 @@ LANGUAGES = [
     ("ur", "اردو"),
     ("tr", "Türkçe"),
 ]
+# Django knows Urdu and Persian as right-to-left but has no Pashto: declare it (name, direction) here.
+LANGUAGES_BIDI = ["he", "ar", "ar-dz", "ckb", "fa", "ps", "ug", "ur"]
+django_locale.LANG_INFO.setdefault("ps", {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"})
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"  # stored in UTC; shown in each user's own zone (UserTimezoneMiddleware)

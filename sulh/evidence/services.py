@@ -2,8 +2,7 @@
 
 import mimetypes
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -105,7 +104,7 @@ def attach(user, upload, meta: EvidenceMeta, *, incident_ref=None, claim_id=None
     if captured_at is not None:  # stored in UTC; a time without an offset is in the uploader's zone
         if captured_at.tzinfo is None:
             captured_at = captured_at.replace(tzinfo=ZoneInfo(user.effective_timezone))
-        captured_at = captured_at.astimezone(dt_timezone.utc)
+        captured_at = captured_at.astimezone(UTC)
     limit = settings.SULH_EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size == 0:
         raise ValidationFailed("the file is empty", field="file")
