@@ -82,7 +82,7 @@ def test_map_needs_sign_in():
 
 def test_locate_partial(client):
     html = client.get("/map/locate/", {"latitude": "34.0988", "longitude": "71.1453"}).content.decode()
-    assert "Pakistan" in html and "km from the border" in html
+    assert "Pakistan" in html and "km</bdi> from the border" in html
     html = client.get("/map/locate/", {"latitude": "134", "longitude": "71"}).content.decode()
     assert "outside" in html
     html = client.get("/map/locate/").content.decode()

@@ -2,6 +2,8 @@
 
 from django import template
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sulh.charter.loader import get_charter
@@ -87,7 +89,8 @@ def km(metres):
     """Metres to a short kilometre string ("12.3 km"); empty when unknown."""
     if metres is None or metres == "":
         return ""
-    return f"{float(metres) / 1000:.1f} km"
+    # <bdi>: a number and its unit keep their order inside right-to-left text
+    return format_html("<bdi>{}</bdi>", gettext("%(km).1f km") % {"km": float(metres) / 1000})
 
 
 @register.filter
@@ -95,7 +98,7 @@ def filesize(n):
     n = float(n or 0)
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return format_html("<bdi>{}</bdi>", f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}")
         n /= 1024
     return ""
 
