@@ -1,0 +1,1 @@
+from sulh.incidents.tests.world import world  # noqa: F401  (fixture)
