@@ -121,7 +121,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tolerance", type=float, default=TOLERANCE_M, help="simplification tolerance, metres")
     ap.add_argument("--json", type=Path, help="also write {line, territories} as JSON here")
-    args = ap.parse_args(argv)
+    args, _ = ap.parse_known_args(argv)
     line, territories, length_m = build(args.tolerance)
     print(
         f"# border line: {len(line.coords)} points, {length_m / 1000:.0f} km (projected length)",
@@ -141,28 +141,39 @@ def main(argv=None):
 
 # --- writing into a charter file (round trip, comments kept) ------------------------------------
 
-BAND_M = 120_000.0
-CELL_TOLERANCE_M = 500.0
+BAND_M = 200_000.0
+CELL_TOLERANCE_M = 3000.0
+SEAT_DISC_M = 20_000.0
 
 
-def district_cells(districts, territories_ll, line_ll):
-    """Approximate district polygons: Voronoi cells of the seats per party, clipped to territory and band."""
+def district_cells(districts, territories_ll, line_ll, band_m: float = BAND_M):
+    """Approximate district polygons: Voronoi cells of the seats per party, clipped to territory and band.
+
+    Every cell is clipped to its party's territory and to a band of ``band_m`` around the border line. A
+    district whose seat lies beyond the band (or within ``SEAT_DISC_M`` of its edge) keeps, in addition,
+    the part of its cell within ``SEAT_DISC_M`` of the seat, so that the seat always lies inside its own cell.
+    """
     fwd = Transformer.from_crs("EPSG:4326", PROJ, always_xy=True).transform
     inv = Transformer.from_crs(PROJ, "EPSG:4326", always_xy=True).transform
-    band = transform(fwd, line_ll).buffer(BAND_M)
+    band = transform(fwd, line_ll).buffer(band_m)
     cells = {}
     for party, territory in territories_ll.items():
         mine = [d for d in districts if d["party"] == party]
         if not mine:
             continue
         pts = [transform(fwd, shapely.Point(*d["seat"]["location"])) for d in mine]
-        region = transform(fwd, territory).intersection(band)
+        land = transform(fwd, territory)
+        region = land.intersection(band)
+        shapely.prepare(band)
         vor = shapely.voronoi_polygons(
             shapely.MultiPoint(pts), extend_to=region.envelope.buffer(500_000), ordered=True
         )
         for d, pt, cell in zip(mine, pts, vor.geoms, strict=True):
             assert cell.contains(pt), d["code"]
-            clipped = cell.intersection(region).simplify(CELL_TOLERANCE_M)
+            clipped = cell.intersection(region)
+            if not band.contains(pt.buffer(SEAT_DISC_M)):
+                clipped = clipped.union(cell.intersection(land).intersection(pt.buffer(SEAT_DISC_M)))
+            clipped = clipped.simplify(CELL_TOLERANCE_M)
             geom = transform(inv, clipped)
             geom = shapely.set_precision(geom, 1e-5)
             geom = shapely.make_valid(geom)
@@ -192,7 +203,7 @@ def _flow(obj):
     return obj
 
 
-def write_charter(path: Path, line, territories) -> None:
+def write_charter(path: Path, line, territories, band_m: float = BAND_M) -> None:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -203,7 +214,7 @@ def write_charter(path: Path, line, territories) -> None:
     doc["border"]["line"] = _flow(geojson(line))
     for party in doc["parties"]:
         party["territory"] = _flow(geojson(territories[party["code"]]))
-    cells = district_cells(doc["districts"], territories, line)
+    cells = district_cells(doc["districts"], territories, line, band_m)
     for d in doc["districts"]:
         if d["code"] in cells:
             d["geometry"] = _flow(geojson(cells[d["code"]]))
@@ -221,10 +232,13 @@ def cli(argv=None):
     ap.add_argument(
         "--write", type=Path, metavar="CHARTER", help="write the geometry into this charter YAML in place"
     )
+    ap.add_argument(
+        "--band", type=float, default=BAND_M / 1000, help="district cells reach this far from the line, km"
+    )
     args = ap.parse_args(argv)
     if args.write:
         line, territories, _ = build(args.tolerance)
-        write_charter(args.write, line, territories)
+        write_charter(args.write, line, territories, args.band * 1000)
     else:
         main(argv)
 

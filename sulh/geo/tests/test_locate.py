@@ -56,6 +56,22 @@ def test_kabul_is_far_from_the_border():
     assert r.sector is None
 
 
+@pytest.mark.parametrize(
+    "lat, lon, district, province",
+    [
+        # City centres (GeoNames): each must land in its own district, not in a border district's cell.
+        (34.52813, 69.17233, "AF-KABUL", "AF-KAB"),
+        (34.42647, 70.45153, "AF-JALALABAD", "AF-NAN"),
+        (31.61332, 65.71013, "AF-KANDAHAR", "AF-KAN"),
+        (34.00800, 71.57849, "PK-PESHAWAR", "PK-KP"),
+        (30.18414, 67.00141, "PK-QUETTA", "PK-BA"),
+    ],
+)
+def test_cities_behind_the_border_are_in_their_own_district(lat, lon, district, province):
+    r = loc(lat, lon)
+    assert (r.district, r.province) == (district, province)
+
+
 def test_khost_and_miranshah():
     assert loc(33.33951, 69.92041).side == "AFG"
     r = loc(33.00059, 70.07117)

@@ -85,7 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Accounts marked 'needed' sign in with a TOTP code as well; print the current one with:"
         )
-        self.stdout.write("    sulh demo --code USERNAME        (e.g. sulh demo --code pak.commander.sector)")
+        self.stdout.write("    .venv/bin/sulh demo --code USERNAME   (e.g. .venv/bin/sulh demo --code pak.commander.sector)")
 
     def print_code(self, username: str, quiet: bool) -> None:
         try:
