@@ -30,11 +30,13 @@ def _mount() -> None:
     from sulh.evidence.api import router as evidence_router
     from sulh.geo.api import router as geo_router
     from sulh.incidents.api import router as incidents_router
+    from sulh.ledger.api import router as ledger_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", incidents_router)
     api.add_router("/", evidence_router)
     api.add_router("/", geo_router)
+    api.add_router("/", ledger_router)
 
 
 _mount()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sulh.geo",
     "sulh.incidents",
     "sulh.evidence",
+    "sulh.ledger",
     "sulh.demo",
 ]
 
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "sulh.accounts.middleware.SecondFactorMiddleware",
     "sulh.accounts.middleware.UserTimezoneMiddleware",
+    "sulh.ledger.middleware.LedgerReceiptMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from sulh.api import api
+from sulh.ledger import views_log
 
 
 def healthz(request):
@@ -20,4 +21,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
+    path("log/tile/<path:path>", views_log.tile, name="log-tile"),
 ]

@@ -327,6 +327,51 @@ class Penalty(_Model):
     _en = field_validator("name")(_require_en)
 
 
+class Ledger(_Model):
+    """How the mechanism's log is checkpointed and who must witness it.
+
+    `witness_quorum` holds the `group` and `quorum` lines of a C2SP tlog-policy; the witness names are
+    organisation codes. The keys are not in the charter: each organisation makes its own and registers the
+    public half at run time, and the server writes the full policy (log and witness key lines) from both."""
+
+    checkpoint_every_s: int = Field(300, ge=10, le=86_400)
+    witness_quorum: str
+
+
+def quorum_errors(text: str, orgs: set[str]) -> list[str]:
+    """Check tlog-policy `group`/`quorum` lines whose leaf members must be organisation codes.
+
+    A light syntax check so that a charter typo fails at validation time; the policy itself is parsed and
+    evaluated by sulh.ledger.tlog."""
+    errors, groups, quorum = [], {}, None
+    for n, raw in enumerate(text.splitlines(), 1):
+        words = raw.split("#", 1)[0].split()
+        if not words:
+            continue
+        where = f"line {n}"
+        if words[0] == "group" and len(words) >= 4:
+            name, threshold, members = words[1], words[2], words[3:]
+            if name in groups or name in orgs:
+                errors.append(f"{where}: the name {name!r} is already taken")
+            for m in members:
+                if m not in orgs and m not in groups:
+                    errors.append(f"{where}: {m!r} is neither an organisation of the charter nor an earlier group")
+            if threshold not in ("all", "any") and not (threshold.isdigit() and 1 <= int(threshold) <= len(members)):
+                errors.append(f"{where}: threshold {threshold!r} must be all, any or 1..{len(members)}")
+            groups[name] = members
+        elif words[0] == "quorum" and len(words) == 2:
+            if quorum is not None:
+                errors.append(f"{where}: a second quorum line")
+            elif words[1] not in groups and words[1] not in orgs and words[1] != "none":
+                errors.append(f"{where}: quorum names an unknown group {words[1]!r}")
+            quorum = words[1]
+        else:
+            errors.append(f"{where}: expected 'group NAME all|any|K MEMBER…' or 'quorum NAME', got {raw.strip()!r}")
+    if quorum is None:
+        errors.append("no 'quorum NAME' line")
+    return errors
+
+
 # --- the charter ---------------------------------------------------------------------------------
 
 OrgKind = Literal["party", "mediator", "monitoring"]
@@ -352,6 +397,7 @@ class Charter(_Model):
     agreements: list[Agreement] = []
     deadlines: dict[str, str] = {}
     penalties: list[Penalty] = []
+    ledger: Ledger
 
     _en = field_validator("title")(_require_en)
 
@@ -427,6 +473,8 @@ class Charter(_Model):
             for j, n in enumerate(numbers):
                 if numbers.index(n) != j:
                     errors.append(f"agreements.{i}.clauses.{j}.number: duplicate clause number {n!r}")
+        all_orgs = party_codes | org_codes | {t.code for t in self.monitoring_teams}
+        errors.extend(f"ledger.witness_quorum: {e}" for e in quorum_errors(self.ledger.witness_quorum, all_orgs))
         if not errors:
             self._check_geometry(errors)
         if errors:

@@ -12,6 +12,7 @@ from pydantic import Field
 from sulh.core.errors import org_code
 from sulh.core.idempotency import idempotent
 from sulh.incidents import services as incidents
+from sulh.ledger.receipts import answers_receipts, with_receipts
 
 from . import services
 from .storage import EvidenceStore
@@ -60,15 +61,21 @@ class EvidenceOut(Schema):
         return f"/api/v1/evidence/{pk}/content"
 
 
-@router.post("/incidents/{ref}/evidence", response={201: EvidenceOut}, summary="Attach evidence to an incident")
+@router.post(
+    "/incidents/{ref}/evidence", response={201: with_receipts(EvidenceOut)}, summary="Attach evidence to an incident"
+)
 @idempotent
+@answers_receipts(EvidenceOut)
 def attach_to_incident(request: HttpRequest, ref: str, file: File[UploadedFile], meta: Form[EvidenceMetaIn]):
     ev = services.attach(request.auth_user, file, meta.to_meta(), incident_ref=ref)
     return Status(201, EvidenceOut.from_orm(ev))
 
 
-@router.post("/claims/{claim_id}/evidence", response={201: EvidenceOut}, summary="Attach evidence to your claim")
+@router.post(
+    "/claims/{claim_id}/evidence", response={201: with_receipts(EvidenceOut)}, summary="Attach evidence to your claim"
+)
 @idempotent
+@answers_receipts(EvidenceOut)
 def attach_to_claim(request: HttpRequest, claim_id: UUID, file: File[UploadedFile], meta: Form[EvidenceMetaIn]):
     ev = services.attach(request.auth_user, file, meta.to_meta(), claim_id=claim_id)
     return Status(201, EvidenceOut.from_orm(ev))

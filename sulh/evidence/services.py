@@ -15,6 +15,7 @@ from sulh.accounts.models import OrganisationKind
 from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sulh.incidents import services as incidents
 from sulh.incidents.models import Audience, ClaimStatus, claim_visibility_q
+from sulh.ledger import services as ledger
 
 from .models import Evidence, EvidenceKind
 from .storage import EvidenceStore
@@ -132,7 +133,7 @@ def attach(user, upload, meta: EvidenceMeta, *, incident_ref=None, claim_id=None
     # content-addressed) but never a row pointing at missing bytes.
     sha256, size = EvidenceStore().put(chunks())
     with transaction.atomic():
-        return Evidence.objects.create(
+        ev = Evidence.objects.create(
             incident=incident,
             claim=claim,
             organisation=user.organisation,
@@ -149,6 +150,8 @@ def attach(user, upload, meta: EvidenceMeta, *, incident_ref=None, claim_id=None
             capture_longitude=meta.capture_longitude,
             device=meta.device,
         )
+        ledger.record(ev, "evidence.attached", actor=user)
+        return ev
 
 
 def evidence_visibility_q(user) -> Q:

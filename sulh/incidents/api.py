@@ -9,6 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
 from sulh.core.idempotency import idempotent
+from sulh.ledger.receipts import answers_receipts, with_receipts
 
 from . import export, services
 from .schemas import ClaimIn, ClaimOut, IncidentDetailOut, IncidentIn, IncidentOut
@@ -50,8 +51,11 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilterIn]):
     return services.search_incidents(request.auth_user, filters.to_filter())
 
 
-@router.post("/incidents", response={201: IncidentCreatedOut}, summary="Register an incident with its first claim")
+@router.post(
+    "/incidents", response={201: with_receipts(IncidentCreatedOut)}, summary="Register an incident with its first claim"
+)
 @idempotent
+@answers_receipts(IncidentCreatedOut)
 def create_incident(request: HttpRequest, payload: IncidentIn):
     return Status(201, _created(services.create_incident(request.auth_user, payload)))
 
@@ -80,14 +84,20 @@ def get_incident(request: HttpRequest, ref: str):
     return out
 
 
-@router.post("/incidents/{ref}/claims", response={201: ClaimOut}, summary="Add a source's claim to an incident")
+@router.post(
+    "/incidents/{ref}/claims", response={201: with_receipts(ClaimOut)}, summary="Add a source's claim to an incident"
+)
 @idempotent
+@answers_receipts(ClaimOut)
 def add_claim(request: HttpRequest, ref: str, payload: ClaimIn):
     incident = services.get_incident(request.auth_user, ref)
     return Status(201, ClaimOut.from_orm(services.add_claim(request.auth_user, incident, payload)))
 
 
-@router.post("/incidents/{ref}/publish", response=IncidentOut, summary="Publish an incident (mediator leads)")
+@router.post(
+    "/incidents/{ref}/publish", response=with_receipts(IncidentOut), summary="Publish an incident (mediator leads)"
+)
+@answers_receipts(IncidentOut)
 def publish_incident(request: HttpRequest, ref: str):
     incident = services.get_incident(request.auth_user, ref)
     return services.publish_incident(request.auth_user, incident.pk)
@@ -98,22 +108,34 @@ def get_claim(request: HttpRequest, claim_id: UUID):
     return services.get_claim(request.auth_user, claim_id)
 
 
-@router.put("/claims/{claim_id}", response=ClaimOut, summary="Change a draft claim (filed claims are frozen)")
+@router.put(
+    "/claims/{claim_id}", response=with_receipts(ClaimOut), summary="Change a draft claim (filed claims are frozen)"
+)
+@answers_receipts(ClaimOut)
 def update_draft(request: HttpRequest, claim_id: UUID, payload: ClaimIn):
     return services.update_draft(request.auth_user, claim_id, payload)
 
 
-@router.post("/claims/{claim_id}/file", response=ClaimOut, summary="File a draft: it is frozen from then on")
+@router.post(
+    "/claims/{claim_id}/file", response=with_receipts(ClaimOut), summary="File a draft: it is frozen from then on"
+)
+@answers_receipts(ClaimOut)
 def file_claim(request: HttpRequest, claim_id: UUID):
     return services.file_claim(request.auth_user, claim_id)
 
 
-@router.post("/claims/{claim_id}/amend", response={201: ClaimOut}, summary="Correct a filed claim with a new one")
+@router.post(
+    "/claims/{claim_id}/amend", response={201: with_receipts(ClaimOut)}, summary="Correct a filed claim with a new one"
+)
 @idempotent
+@answers_receipts(ClaimOut)
 def amend_claim(request: HttpRequest, claim_id: UUID, payload: ClaimIn):
     return Status(201, ClaimOut.from_orm(services.amend_claim(request.auth_user, claim_id, payload)))
 
 
-@router.post("/claims/{claim_id}/withdraw", response=ClaimOut, summary="Withdraw a claim (it is kept, marked withdrawn)")
+@router.post(
+    "/claims/{claim_id}/withdraw", response=with_receipts(ClaimOut), summary="Withdraw a claim (kept, marked withdrawn)"
+)
+@answers_receipts(ClaimOut)
 def withdraw_claim(request: HttpRequest, claim_id: UUID):
     return services.withdraw_claim(request.auth_user, claim_id)

@@ -16,6 +16,7 @@ from sulh.accounts.models import OrganisationKind, Role
 from sulh.charter.loader import get_charter
 from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sulh.geo.services import locate
+from sulh.ledger import services as ledger
 
 from .models import (
     Audience,
@@ -140,7 +141,7 @@ def _new_claim(user, incident: Incident, data: ClaimIn, values: dict, kind: str,
     org = user.organisation
     last = incident.claims.order_by("-seq").values_list("seq", flat=True).first() or 0
     now = timezone.now()
-    return Claim.objects.create(
+    claim = Claim.objects.create(
         incident=incident,
         seq=last + 1,
         source_kind=kind,
@@ -152,6 +153,9 @@ def _new_claim(user, incident: Incident, data: ClaimIn, values: dict, kind: str,
         supersedes=supersedes,
         **values,
     )
+    action = "amended" if supersedes is not None else ("filed" if data.file else "drafted")
+    ledger.record(claim, f"claim.{action}", actor=user)
+    return claim
 
 
 def create_incident(user, data: IncidentIn, *, is_demo: bool = False) -> Claim:
@@ -171,6 +175,7 @@ def create_incident(user, data: IncidentIn, *, is_demo: bool = False) -> Claim:
             )},  # fmt: skip
             **place,
         )
+        ledger.record(incident, "incident.registered", actor=user)
         return _new_claim(user, incident, data, values, kind)
 
 
@@ -206,6 +211,7 @@ def update_draft(user, claim_id, data: ClaimIn) -> Claim:
         if data.file:
             claim.status, claim.filed_at = ClaimStatus.FILED, timezone.now()
         claim.save()
+        ledger.record(claim, "claim.filed" if data.file else "claim.draft_updated", actor=user)
         return claim
 
 
@@ -217,6 +223,7 @@ def file_claim(user, claim_id) -> Claim:
         claim.status, claim.filed_at = ClaimStatus.FILED, timezone.now()
         claim.version += 1
         claim.save(update_fields=["status", "filed_at", "version"])
+        ledger.record(claim, "claim.filed", actor=user)
         _touch(claim.incident)
         return claim
 
@@ -246,6 +253,7 @@ def withdraw_claim(user, claim_id) -> Claim:
         claim.status = ClaimStatus.WITHDRAWN
         claim.version += 1
         claim.save(update_fields=["status", "version"])
+        ledger.record(claim, "claim.withdrawn", actor=user)
         return claim
 
 
@@ -259,6 +267,7 @@ def publish_incident(user, incident_id) -> Incident:
             raise ValidationFailed("this incident is already published", field="published")
         incident.published = True
         _touch(incident, save_fields=["published"])
+        ledger.record(incident, "incident.published", actor=user)
         return incident
 
 

@@ -274,3 +274,18 @@ def test_error_inside_lifted_coordinates_keeps_its_line(tmp_path):
     assert any(
         "border.line.coordinates" in m and "outside the region" in m and f":{line}:" in m for m in msgs
     ), msgs
+
+
+def test_witness_quorum_names_known_organisations(tmp_path):
+    text = TEXT.replace("group mediators any QAT TUR", "group mediators 3 QAT TUR XYZ")
+    msgs = _errors(tmp_path, text)
+    assert any("ledger.witness_quorum: line 2: 'XYZ' is neither an organisation" in m for m in msgs), msgs
+    text = TEXT.replace("group mediators any QAT TUR", "group mediators 3 QAT TUR")
+    msgs = _errors(tmp_path, text)
+    assert any("threshold '3' must be all, any or 1..2" in m for m in msgs), msgs
+
+
+def test_witness_quorum_needs_a_quorum_line(tmp_path):
+    msgs = _errors(tmp_path, TEXT.replace("    quorum mechanism\n", ""))
+    assert any("no 'quorum NAME' line" in m for m in msgs), msgs
+    assert all(":" in m.split(" ")[0] for m in msgs)

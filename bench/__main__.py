@@ -1,0 +1,83 @@
+"""`python -m bench [--only create|list] [--incidents N] [--db sqlite|postgres|both] [--quick] [--output PATH]`"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import cases, report
+from .scratch import PG_ADMIN_URL, ROOT, pg_available
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description="Sulh's benchmarks (results: docs/benchmarks.md)")
+    p.add_argument("--only", choices=["create", "list"], help="run one benchmark only")
+    p.add_argument("--incidents", type=int, default=None, help="incidents to bulk-load for the list (default 100000)")
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default=None,
+                   help="default: both when PostgreSQL answers, else sqlite")
+    p.add_argument("--quick", action="store_true", help="a small smoke run; does not rewrite docs/benchmarks.md")
+    p.add_argument("--output", type=Path, default=None, help="where to write the Markdown (default docs/benchmarks.md)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    s = cases.Settings()
+    if args.quick:
+        s = cases.Settings(incidents=2000, create_count=100, replay_count=25, list_reps=5, list_warmups=1,
+                           export_reps=2, export_warmups=1, list_max_s=5, export_max_s=10)
+    if args.incidents is not None:
+        s.incidents = args.incidents
+    pg_version = pg_available()
+    extra_notes = []
+    if args.db in (None, "both"):
+        if pg_version:
+            dbs = ["sqlite", "postgres"]
+        else:
+            dbs = ["sqlite"]
+            msg = (f"PostgreSQL did not answer at {PG_ADMIN_URL}: only SQLite was measured"
+                   if args.db is None else f"--db both asked, but PostgreSQL did not answer at {PG_ADMIN_URL}")
+            extra_notes.append(msg + ".")
+            log("\n" + "!" * 78 + f"\n!!  {msg}.\n" + "!" * 78 + "\n")
+            if args.db == "both":
+                return 2
+    elif args.db == "postgres" and not pg_version:
+        log(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
+        return 2
+    else:
+        dbs = [args.db]
+
+    started = time.perf_counter()
+    results: dict[str, dict] = {}
+    for db in dbs:
+        results[db] = {}
+        if args.only in (None, "create"):
+            log(f"\n== {db}: incident creation ({s.create_count} requests per run) ==")
+            results[db]["create"] = cases.bench_create(db, s, log)
+        if args.only in (None, "list"):
+            log(f"\n== {db}: incident list at {s.incidents:,} incidents ==")
+            results[db]["list"] = cases.bench_list(db, s, log)
+
+    mach = report.machine(pg_version)
+    notes = report.observations(results, s)
+    doc = report.render(results, s, mach, notes, extra_notes, argv)
+    # Print the tables (everything up to the query plans).
+    log("\n" + doc.split("\n## Query plans")[0])
+    log(f"(whole run: {time.perf_counter() - started:.0f} s)")
+    output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(doc, encoding="utf-8")
+        log(f"written: {output}")
+    else:
+        log("(--quick: docs/benchmarks.md left as it is; --output PATH to write the report)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

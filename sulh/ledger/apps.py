@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "sulh.ledger"
+    label = "ledger"
+    verbose_name = "Ledger (tamper-evident log)"
+
+    def ready(self):
+        from . import records
+        from .models import WitnessKey
+
+        # Everyone may read a registered public key: it is what they check cosignatures with.
+        records.register("witness_key", WitnessKey, exclude=["id"], readable_by=lambda user, obj: True)

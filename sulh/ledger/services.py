@@ -1,0 +1,508 @@
+"""The log: append entries in the caller's transaction, prove them, sign and witness checkpoints.
+
+Appends are serialised by a row lock on the single LogHead row, taken inside the transaction that changes
+the record, so the leaf order is the commit order and a rolled-back change leaves no leaf behind."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sulh.charter.loader import get_charter
+from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+from . import keys, merkle, records
+from .models import Checkpoint, Cosignature, LogEntry, LogHead, TreeNode, WitnessKey
+
+ENTRY_FORMAT = 1
+
+# --- receipts ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    leaf_index: int
+    entry_hash: str  # hex RFC 9162 leaf hash: what an inclusion proof proves
+    kind: str
+    record: str  # "claim:7b0c…"
+
+    def header(self) -> str:
+        return f"{self.leaf_index}; entry-hash={self.entry_hash}; kind={self.kind}; record={self.record}"
+
+
+_receipts: contextvars.ContextVar[list[Receipt] | None] = contextvars.ContextVar("sulh_receipts", default=None)
+_actor: contextvars.ContextVar[object | None] = contextvars.ContextVar("sulh_actor", default=None)
+
+
+@contextmanager
+def collecting_receipts() -> Iterator[list[Receipt]]:
+    """Collect the receipts of every append made inside the block (one request, one command)."""
+    found: list[Receipt] = []
+    token = _receipts.set(found)
+    try:
+        yield found
+    finally:
+        _receipts.reset(token)
+
+
+def current_receipts() -> list[Receipt]:
+    return list(_receipts.get() or [])
+
+
+@contextmanager
+def acting_as(user) -> Iterator[None]:
+    """Who is acting, for changes made without a service that knows (the admin site, signals)."""
+    token = _actor.set(user)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor():
+    actor = _actor.get()
+    return actor.resolve() if hasattr(actor, "resolve") else actor
+
+
+# --- appending ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One entry to append: built from a record, or given directly (the benchmark, tests)."""
+
+    kind: str
+    record_type: str
+    record_id: str
+    content: dict
+    actor_user: str = ""
+    actor_org: str = ""
+
+
+def _actor_names(user) -> tuple[str, str]:
+    if user is None:
+        return "", "OPS"  # the system itself: commands run by the operator
+    org = getattr(user, "organisation", None)
+    return user.get_username(), (org.code if org is not None else "")
+
+
+def record(obj, kind: str, actor=None) -> Receipt:
+    """Log a state change of `obj` (a registered record type) as `kind`, e.g. "claim.filed"."""
+    rt = records.type_of(obj)
+    user, org = _actor_names(actor if actor is not None else current_actor())
+    return append([Pending(kind, rt.name, str(obj.pk), rt.content(obj), user, org)])[0]
+
+
+def record_deletion(rt: records.RecordType, record_id: str, actor=None) -> Receipt:
+    """A deleted record's last entry: content {} — `verify` then expects no row."""
+    user, org = _actor_names(actor if actor is not None else current_actor())
+    return append([Pending(f"{rt.name}.deleted", rt.name, record_id, {}, user, org)])[0]
+
+
+def _lock_head() -> LogHead:
+    head = LogHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                LogHead.objects.create(pk=1)
+        except IntegrityError:  # another process created it first
+            pass
+        head = LogHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _frontier(head: LogHead) -> list[bytes]:
+    raw = bytes(head.frontier)
+    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+
+
+def append(items: list[Pending], *, now: dt.datetime | None = None) -> list[Receipt]:
+    """Append entries, in the caller's transaction (or in one of their own). Returns their receipts."""
+    if not items:
+        return []
+    with transaction.atomic():
+        head = _lock_head()
+        when = now or timezone.now()
+        if head.last_time and when < head.last_time:
+            when = head.last_time  # the clock stepped back: entry times never run backwards in the log
+        versions = _next_versions(items)
+        rows, leaves, receipts = [], [], []
+        for i, item in enumerate(items):
+            index = head.size + i
+            salt = os.urandom(16)
+            commitment = records.commitment(salt, item.content)
+            version = versions[(item.record_type, item.record_id)].pop(0)
+            body = records.canonical(
+                {
+                    "v": ENTRY_FORMAT,
+                    "kind": item.kind,
+                    "record": {"type": item.record_type, "id": item.record_id},
+                    "version": version,
+                    "actor": {"user": item.actor_user, "org": item.actor_org},
+                    "time": records._plain(when),
+                    "content_sha256": commitment,
+                }
+            )
+            leaf = merkle.leaf_hash(body)
+            leaves.append(leaf)
+            rows.append(
+                LogEntry(
+                    index=index, body=body, entry_hash=leaf.hex(), kind=item.kind, record_type=item.record_type,
+                    record_id=item.record_id, version=version, actor_org=item.actor_org,
+                    actor_user=item.actor_user, time=when, content_sha256=commitment, salt=salt,
+                )  # fmt: skip
+            )
+            receipts.append(Receipt(index, leaf.hex(), item.kind, f"{item.record_type}:{item.record_id}"))
+        nodes, frontier = merkle.append_leaves(head.size, _frontier(head), leaves)
+        LogEntry.objects.bulk_create(rows, batch_size=2000)
+        TreeNode.objects.bulk_create(
+            [TreeNode(id=merkle.stored_hash_index(level, idx), hash=h) for level, idx, h in nodes], batch_size=5000
+        )
+        head.size += len(items)
+        head.frontier = b"".join(frontier)
+        head.last_time = when
+        head.save(update_fields=["size", "frontier", "last_time"])
+    sink = _receipts.get()
+    if sink is not None:
+        sink.extend(receipts)
+    return receipts
+
+
+def _next_versions(items: list[Pending]) -> dict[tuple[str, str], list[int]]:
+    """Each record's entries are numbered 1, 2, 3 … in log order."""
+    keys_ = {(p.record_type, p.record_id) for p in items}
+    out: dict[tuple[str, str], list[int]] = {}
+    for rtype, rid in keys_:
+        last = (
+            LogEntry.objects.filter(record_type=rtype, record_id=rid).aggregate(m=Max("version"))["m"]
+            if len(items) < 64
+            else None
+        )
+        out[(rtype, rid)] = [last or 0]
+    if len(items) >= 64:  # batches (imports, the benchmark): one query for all their records
+        for rtype in {k[0] for k in keys_}:
+            ids = [k[1] for k in keys_ if k[0] == rtype]
+            for i in range(0, len(ids), 500):
+                for rid, m in (
+                    LogEntry.objects.filter(record_type=rtype, record_id__in=ids[i : i + 500])
+                    .values_list("record_id")
+                    .annotate(m=Max("version"))
+                ):
+                    out[(rtype, rid)] = [m]
+    seqs: dict[tuple[str, str], list[int]] = {}
+    for p in items:
+        k = (p.record_type, p.record_id)
+        start = out[k][0] + len(seqs.get(k, []))
+        seqs.setdefault(k, []).append(start + 1)
+    return seqs
+
+
+# --- reading the tree --------------------------------------------------------------------------------
+
+
+def tree_size() -> int:
+    head = LogHead.objects.filter(pk=1).first()
+    return head.size if head else 0
+
+
+def read_hashes(coords: list[tuple[int, int]]) -> list[bytes]:
+    """The batch reader the Merkle module asks for a proof's subtree hashes: one query."""
+    ids = [merkle.stored_hash_index(level, idx) for level, idx in coords]
+    found = {i: bytes(h) for i, h in TreeNode.objects.filter(id__in=set(ids)).values_list("id", "hash")}
+    missing = [c for c, i in zip(coords, ids, strict=True) if i not in found]
+    if missing:
+        raise LedgerCorrupt(f"tree nodes missing from storage: {missing[:5]}")
+    return [found[i] for i in ids]
+
+
+class LedgerCorrupt(RuntimeError):
+    """The stored tree is not what the appends wrote: only tampering or a broken disk does this."""
+
+
+def _check_size(size: int | None, what: str = "size") -> int:
+    current = tree_size()
+    if size is None:
+        return current
+    if size < 0 or size > current:
+        raise ValidationFailed(f"{what} {size} is outside the log (0..{current})", field=what)
+    return size
+
+
+def root_at(size: int) -> bytes:
+    return merkle.root_hash(size, read_hashes)
+
+
+def inclusion(index: int, size: int | None = None) -> dict:
+    size = _check_size(size)
+    if not 0 <= index < size:
+        raise ValidationFailed(f"leaf index {index} is not in a tree of {size} entries", field="index")
+    entry = LogEntry.objects.filter(index=index).first()
+    if entry is None:
+        raise LedgerCorrupt(f"entry {index} is missing")
+    return {
+        "leaf_index": index,
+        "tree_size": size,
+        "entry_hash": entry.entry_hash,
+        "proof": merkle.inclusion_proof(index, size, read_hashes),
+        "root": root_at(size),
+    }
+
+
+def index_of(entry_hash: str) -> int:
+    idx = LogEntry.objects.filter(entry_hash=entry_hash.lower()).values_list("index", flat=True).first()
+    if idx is None:
+        raise NotFound("no entry has that hash")
+    return idx
+
+
+def consistency(size1: int, size2: int | None = None) -> dict:
+    size2 = _check_size(size2, "second")
+    if not 0 <= size1 <= size2:
+        raise ValidationFailed(f"first size {size1} must be between 0 and the second size {size2}", field="first")
+    return {
+        "first": size1,
+        "second": size2,
+        "proof": merkle.consistency_proof(size1, size2, read_hashes),
+        "first_root": root_at(size1),
+        "second_root": root_at(size2),
+    }
+
+
+def entries(start: int, end: int) -> list[LogEntry]:
+    size = tree_size()
+    if not 0 <= start <= end or end > size:
+        raise ValidationFailed(f"range {start}..{end} is outside the log (0..{size})", field="start")
+    if end - start > 1000:
+        raise ValidationFailed("at most 1000 entries at a time; use the tiles under /log/ for more", field="end")
+    return list(LogEntry.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+
+
+def history(record_type: str, record_id: str) -> list[LogEntry]:
+    return list(LogEntry.objects.filter(record_type=record_type, record_id=str(record_id)).order_by("index"))
+
+
+def opening(user, entry: LogEntry) -> dict | None:
+    """The salt and content that open an entry's commitment, for a user who may read the record itself,
+    so that they can recompute content_sha256 on their own machine. None for anyone else."""
+    rt = records.REGISTRY.get(entry.record_type)
+    if rt is None or rt.readable_by is None:
+        return None
+    obj = rt.model._default_manager.filter(pk=entry.record_id).first()
+    if obj is None or not rt.readable_by(user, obj):
+        return None
+    latest = LogEntry.objects.filter(record_type=entry.record_type, record_id=entry.record_id).order_by("-index")
+    if latest.values_list("index", flat=True).first() != entry.index:
+        return {"salt": bytes(entry.salt).hex(), "content": None}  # an older version: the row holds the newest
+    return {"salt": bytes(entry.salt).hex(), "content": records.canonical(rt.content(obj)).decode()}
+
+
+# --- checkpoints --------------------------------------------------------------------------------------
+
+
+def origin() -> str:
+    return get_charter().origin
+
+
+def sign_checkpoint(*, force: bool = False) -> Checkpoint | None:
+    """Sign the current tree head, unless the newest checkpoint already covers it (then return that)."""
+    with transaction.atomic():
+        head = _lock_head()
+        existing = Checkpoint.objects.filter(size=head.size).first()
+        if existing is not None:
+            return existing
+        if head.size == 0 and not force:
+            return None
+        root = merkle.root_from_frontier(_frontier(head))
+        from .tlog import Checkpoint as CheckpointText
+        from .tlog import sign_checkpoint as sign
+
+        note = sign(CheckpointText(origin(), head.size, root, []), keys.log_signer())
+        return Checkpoint.objects.create(size=head.size, root=root, note=note)
+
+
+def latest_checkpoint(*, witnessed: bool = False) -> Checkpoint | None:
+    qs = Checkpoint.objects.all()
+    if witnessed:
+        qs = qs.filter(witnessed_at__isnull=False)
+    return qs.order_by("-size").first()
+
+
+def checkpoint_of_size(size: int) -> Checkpoint:
+    cp = Checkpoint.objects.filter(size=size).first()
+    if cp is None:
+        raise NotFound(f"no checkpoint of size {size}")
+    return cp
+
+
+def cosigned_note(cp: Checkpoint) -> str:
+    """The checkpoint's signed note with every cosignature line appended (log signature first)."""
+    lines = [c.line for c in cp.cosignatures.select_related("key").order_by("key__organisation__code")]
+    return cp.note + "".join(line + "\n" for line in lines)
+
+
+# --- witnesses ----------------------------------------------------------------------------------------
+
+
+def _witness_org_codes() -> set[str]:
+    c = get_charter()
+    return {p.code for p in c.parties} | {m.code for m in c.mediators} | {t.code for t in c.monitoring_teams}
+
+
+def register_witness_key(user, verifier_key: str) -> WitnessKey:
+    """An organisation's admin registers the public half of its witness key; an older key is retired."""
+    from .note import parse_verifier_key
+
+    org = user.organisation
+    if org is None or org.code not in _witness_org_codes():
+        raise PermissionDenied("only a party, mediator or monitoring team registers a witness key")
+    if not can_register_witness_key(user):
+        raise PermissionDenied(
+            "a party's witness key is registered by a national-level commander, a mediator's by its lead"
+        )
+    try:
+        verifier = parse_verifier_key(verifier_key.strip())
+    except ValueError as exc:
+        raise ValidationFailed(f"not a signed-note verifier key: {exc}", field="verifier_key") from None
+    if verifier.sig_type != 0x04:
+        raise ValidationFailed("a witness key must be an Ed25519 cosignature key (type 0x04)", field="verifier_key")
+    with transaction.atomic():
+        if WitnessKey.objects.filter(verifier_key=verifier_key.strip()).exists():
+            raise Conflict("this key is already registered")
+        for old in WitnessKey.objects.select_for_update().filter(organisation=org, retired_at__isnull=True):
+            old.retired_at = timezone.now()
+            old.save(update_fields=["retired_at"])
+            record(old, "witness_key.retired", actor=user)
+        wk = WitnessKey.objects.create(
+            organisation=org, verifier_key=verifier_key.strip(), name=verifier.name,
+            key_id=f"{verifier.key_id:08x}",
+            registered_by=user,
+        )  # fmt: skip
+        record(wk, "witness_key.registered", actor=user)
+    return wk
+
+
+def can_register_witness_key(user) -> bool:
+    """The key decides what the organisation vouches for, so only its senior role may change it."""
+    from sulh.accounts.models import CommandLevel, OrganisationKind, Role
+
+    org = user.organisation
+    if org is None:
+        return False
+    if org.kind == OrganisationKind.PARTY:
+        return user.role == Role.COMMANDER and user.command_level == CommandLevel.NATIONAL
+    if org.kind == OrganisationKind.MEDIATOR:
+        return user.role == Role.MEDIATOR_LEAD
+    return org.kind == OrganisationKind.MONITORING and user.role == Role.MONITOR
+
+
+def active_witness_keys() -> dict[str, WitnessKey]:
+    return {
+        wk.organisation.code: wk
+        for wk in WitnessKey.objects.filter(retired_at__isnull=True).select_related("organisation")
+    }
+
+
+def _quorum_lines() -> list[list[str]]:
+    return [ws for raw in get_charter().ledger.witness_quorum.splitlines() if (ws := raw.split("#", 1)[0].split())]
+
+
+def quorum_members() -> set[str]:
+    """The organisations named in the charter's quorum (whose keys a complete policy needs)."""
+    groups = {ws[1] for ws in _quorum_lines() if ws[0] == "group"}
+    return {m for ws in _quorum_lines() if ws[0] == "group" for m in ws[3:] if m not in groups}
+
+
+def policy_text() -> str:
+    """The full C2SP tlog-policy: the log's key, each organisation's active witness key, the charter's
+    groups and quorum. Anyone may fetch it; a verifier should compare it with the charter they hold.
+    Until every organisation in the quorum has registered a key there is no complete policy (Conflict)."""
+    keys_ = active_witness_keys()
+    missing = sorted(quorum_members() - set(keys_))
+    if missing:
+        raise Conflict(f"no complete witness policy yet: no witness key registered for {', '.join(missing)}")
+    lines = [f"log {keys.log_verifier_key()}"]
+    for code, wk in sorted(keys_.items()):
+        lines.append(f"witness {code} {wk.verifier_key}")
+    lines += [" ".join(ws) for ws in _quorum_lines()]
+    return "\n".join(lines) + "\n"
+
+
+def add_cosignature(user, size: int, line: str) -> Cosignature:
+    """Store a witness's cosignature on checkpoint `size`, after checking it with the org's active key."""
+    from .note import parse_verifier_key
+    from .tlog import verify_cosignature
+
+    cp = checkpoint_of_size(size)
+    keys_ = active_witness_keys()
+    wk = keys_.get(getattr(user.organisation, "code", ""))
+    if wk is None:
+        raise ValidationFailed("your organisation has no registered witness key", field="line")
+    text = cp.note.split("\n\n", 1)[0] + "\n"
+    try:
+        ts = verify_cosignature(text, line.strip(), parse_verifier_key(wk.verifier_key))
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"the cosignature does not verify with your registered key: {exc}", field="line"
+        ) from None
+    with transaction.atomic():
+        cs, created = Cosignature.objects.get_or_create(
+            checkpoint=cp, key=wk, defaults={"timestamp": ts, "line": line.strip()}
+        )
+        if not created and cs.line != line.strip():
+            cs.timestamp, cs.line = ts, line.strip()
+            cs.save(update_fields=["timestamp", "line"])
+        _update_witnessed(cp)
+    return cs
+
+
+def _update_witnessed(cp: Checkpoint) -> None:
+    if cp.witnessed_at is not None:
+        return
+    names = {c.key.organisation.code for c in cp.cosignatures.select_related("key__organisation")}
+    if quorum_met(names):
+        cp.witnessed_at = timezone.now()
+        cp.save(update_fields=["witnessed_at"])
+
+
+def quorum_met(cosigners: Iterable[str]) -> bool:
+    """The charter's quorum over organisation codes (the same rule the policy file states with keys)."""
+    have = set(cosigners)
+    groups = {ws[1]: (ws[2], ws[3:]) for ws in _quorum_lines() if ws[0] == "group"}
+    quorum = next(ws[1] for ws in _quorum_lines() if ws[0] == "quorum")
+
+    def met(name: str) -> bool:
+        if name == "none":
+            return True
+        if name not in groups:
+            return name in have
+        threshold, members = groups[name]
+        need = len(members) if threshold == "all" else 1 if threshold == "any" else int(threshold)
+        return sum(met(m) for m in members) >= need
+
+    return met(quorum)
+
+
+def latest_witnessed_by_org() -> list[dict]:
+    """For each organisation that may witness: its key and the newest checkpoint it cosigned."""
+    keys_ = active_witness_keys()
+    out = []
+    c = get_charter()
+    orgs = [*c.parties, *c.mediators, *c.monitoring_teams]
+    for org in orgs:
+        wk = keys_.get(org.code)
+        cs = (
+            Cosignature.objects.filter(key__organisation__code=org.code)
+            .select_related("checkpoint", "key")
+            .order_by("-checkpoint__size")
+            .first()
+        )
+        out.append({"organisation": org.code, "name": org.name.get("en", org.code), "key": wk, "cosignature": cs})
+    return out
