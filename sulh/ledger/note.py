@@ -99,7 +99,9 @@ def compute_key_id(name: str, sig_type: int, public_key: bytes) -> int:
 
 def _check_type(sig_type: int) -> None:
     if sig_type not in SIGNATURE_TYPES:
-        raise ValueError(f"unsupported signature type 0x{sig_type:02x} (supported: 0x01 Ed25519, 0x04 cosignature)")
+        raise ValueError(
+            f"unsupported signature type 0x{sig_type:02x} (supported: 0x01 Ed25519, 0x04 cosignature)"
+        )
 
 
 def _public_bytes(key: Ed25519PublicKey) -> bytes:
@@ -288,7 +290,9 @@ def parse_verifier_key(vkey: str) -> Verifier:
     name, key_id, sig_type, public = _split_key(vkey.strip(), "verifier key")
     verifier = Verifier(name, public, sig_type)
     if verifier.key_id != key_id:
-        raise ValueError(f"verifier key: key id {key_id:08x} does not match the key (expected {verifier.key_id:08x})")
+        raise ValueError(
+            f"verifier key: key id {key_id:08x} does not match the key (expected {verifier.key_id:08x})"
+        )
     return verifier
 
 
@@ -302,7 +306,9 @@ def parse_signer_key(skey: str) -> Signer:
     name, key_id, sig_type, seed = _split_key(skey[len(PRIVATE_KEY_PREFIX) :], "signer key")
     signer = Signer(name, seed, sig_type)
     if signer.key_id != key_id:
-        raise ValueError(f"signer key: key id {key_id:08x} does not match the key (expected {signer.key_id:08x})")
+        raise ValueError(
+            f"signer key: key id {key_id:08x} does not match the key (expected {signer.key_id:08x})"
+        )
     return signer
 
 
@@ -338,7 +344,9 @@ def _decode(note: str | bytes) -> str:
 def parse_signature_line(line: str) -> Signature:
     """One line without its newline: '— name base64(keyid || signature)'."""
     if not line.startswith(SIG_PREFIX):
-        raise NoteError(f"malformed note: signature line {line[:40]!r} does not start with an em dash and a space")
+        raise NoteError(
+            f"malformed note: signature line {line[:40]!r} does not start with an em dash and a space"
+        )
     name, sep, b64 = line[len(SIG_PREFIX) :].partition(" ")
     if not sep or not is_valid_key_name(name):
         raise NoteError(f"malformed note: bad key name in signature line {line[:60]!r}")
@@ -377,7 +385,9 @@ def _index(verifiers: Iterable[Verifier]) -> dict[tuple[str, int], list[Verifier
     return known
 
 
-def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> tuple[str, list[Signature], list[Signature]]:
+def open_note(
+    note: str | bytes, verifiers: Iterable[Verifier]
+) -> tuple[str, list[Signature], list[Signature]]:
     """Verifies a signed note: (text, verified signatures, signatures from unknown keys).
 
     Every signature from a known key is checked and one that fails rejects the note; lines from unknown keys

@@ -423,15 +423,35 @@ def quorum_members() -> set[str]:
 def policy_text() -> str:
     """The full C2SP tlog-policy: the log's key, each organisation's active witness key, the charter's
     groups and quorum. Anyone may fetch it; a verifier should compare it with the charter they hold.
-    Until every organisation in the quorum has registered a key there is no complete policy (Conflict)."""
+
+    An organisation without a key yet is left out of its groups; a group that can then no longer reach its
+    threshold makes the policy incomplete (Conflict), since no checkpoint could be witnessed under it."""
     keys_ = active_witness_keys()
-    missing = sorted(quorum_members() - set(keys_))
-    if missing:
-        raise Conflict(f"no complete witness policy yet: no witness key registered for {', '.join(missing)}")
     lines = [f"log {keys.log_verifier_key()}"]
     for code, wk in sorted(keys_.items()):
         lines.append(f"witness {code} {wk.verifier_key}")
-    lines += [" ".join(ws) for ws in _quorum_lines()]
+    usable: set[str] = set(keys_)
+    missing: set[str] = set()
+    quorum = "none"
+    for ws in _quorum_lines():
+        if ws[0] == "quorum":
+            quorum = ws[1]
+            continue
+        name, threshold, members = ws[1], ws[2], ws[3:]
+        present = [m for m in members if m in usable]
+        missing |= {m for m in members if m not in usable and m not in keys_ and m.isupper()}
+        need = len(members) if threshold == "all" else 1 if threshold == "any" else int(threshold)
+        if len(present) < need:
+            continue  # this group cannot be met: a parent that needs it fails below
+        usable.add(name)
+        spelled = "all" if need == len(present) else "any" if need == 1 else str(need)
+        lines.append(f"group {name} {spelled} {' '.join(present)}")
+    if quorum != "none" and quorum not in usable:
+        raise Conflict(
+            "no complete witness policy yet: the quorum cannot be met until these organisations register a "
+            f"witness key: {', '.join(sorted(missing & quorum_members()))}"
+        )
+    lines.append(f"quorum {quorum}")
     return "\n".join(lines) + "\n"
 
 

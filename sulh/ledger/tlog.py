@@ -214,7 +214,9 @@ class TlogProof:
     extra: bytes | None = None
 
 
-def format_proof(index: int, proof_hashes: Sequence[bytes], signed_checkpoint_note: str, extra: bytes | None = None) -> str:
+def format_proof(
+    index: int, proof_hashes: Sequence[bytes], signed_checkpoint_note: str, extra: bytes | None = None
+) -> str:
     """A c2sp.org/tlog-proof@v1 text (store it as <name>.tlog-proof)."""
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= MAX_SIZE:
         raise TlogProofError(f"index {index!r} must be an integer in 0..2^63-1")
@@ -511,7 +513,9 @@ class Policy:
             missing = [m for m in g.members if m not in met]
             out.append(
                 f"group {name} needs {g.threshold} of {len(g.members)} ({', '.join(g.members)}), "
-                f"has {len(met)}" + (f" ({', '.join(met)})" if met else "") + f"; missing: {', '.join(missing)}"
+                f"has {len(met)}"
+                + (f" ({', '.join(met)})" if met else "")
+                + f"; missing: {', '.join(missing)}"
             )
             for m in missing:
                 if m in self.groups:

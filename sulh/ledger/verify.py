@@ -99,6 +99,7 @@ class Report:
     root: bytes = b""
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     checkpoint: OpenedCheckpoint | None = None
     witnesses: set[str] = field(default_factory=set)
     quorum_met: bool | None = None
@@ -114,7 +115,7 @@ class Report:
         head = f"log at {self.source}: {self.size:,} entries"
         if self.root:
             head += f", root {_hex(self.root)}"
-        out = [head, *(f"  ok: {n}" for n in self.notes)]
+        out = [head, *(f"  ok: {n}" for n in self.notes), *(f"  warning: {w}" for w in self.warnings)]
         out += [f"  PROBLEM {p}" for p in self.problems]
         out.append("VERIFIED: no problem found" if self.ok else f"FAILED: {len(self.problems)} problem(s)")
         return out
@@ -194,9 +195,9 @@ def _open(report: Report, note: bytes, trust: Trust) -> OpenedCheckpoint | None:
             report.notes.append(f"witnessed: quorum {trust.policy.quorum} met (cosigned by {names})")
         else:
             missing = "; ".join(trust.policy.explain(report.witnesses))
-            report.notes.append(f"NOT witnessed: cosigned by {names}; {missing}")
+            report.warnings.append(f"NOT witnessed: cosigned by {names}; {missing}")
     for sig in opened.unverified:
-        report.notes.append(f"signature from unknown key {sig.name}+{sig.key_id:08x} ignored")
+        report.warnings.append(f"signature from unknown key {sig.name}+{sig.key_id:08x} ignored")
     return opened
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from sulh.ledger import merkle
 from sulh.ledger.note import (
     COSIGNATURE_V1,
+    ED25519,
     InvalidSignatureError,
     NoteError,
     Signer,
@@ -243,7 +244,9 @@ def _timestamp(now: dt.datetime | float | int | None) -> int:
     return int(now)
 
 
-def _verifier_list(log_verifiers: Mapping[str, Verifier | Iterable[Verifier]], origin: str) -> list[Verifier] | None:
+def _verifier_list(
+    log_verifiers: Mapping[str, Verifier | Iterable[Verifier]], origin: str
+) -> list[Verifier] | None:
     found = log_verifiers.get(origin)
     if found is None:
         return None
@@ -309,7 +312,9 @@ def _pread(path: Path, offset: int, length: int) -> bytes:
 class WitnessState:
     """A witness's key and memory, in one directory on the witness operator's machine."""
 
-    def __init__(self, directory: str | os.PathLike[str], on_fork: Callable[[ForkDetected], None] | None = None):
+    def __init__(
+        self, directory: str | os.PathLike[str], on_fork: Callable[[ForkDetected], None] | None = None
+    ):
         self.directory = Path(directory)
         self.on_fork = on_fork
         self._signer: Signer | None = None
@@ -452,18 +457,28 @@ class WitnessState:
 
     def forks(self) -> list[Path]:
         d = self.directory / FORKS_DIR
-        return sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")) if d.exists() else []
+        return (
+            sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")) if d.exists() else []
+        )
 
     def _append_history(self, origin: str, entry: dict | None, cp: Checkpoint, note: str) -> dict:
         if entry is None:
-            entry = {"dir": hashlib.sha256(origin.encode("utf-8")).hexdigest()[:32], "records": 0, "notes_bytes": 0}
+            entry = {
+                "dir": hashlib.sha256(origin.encode("utf-8")).hexdigest()[:32],
+                "records": 0,
+                "notes_bytes": 0,
+            }
         d = self._log_dir(entry)
         if not d.exists():
             d.mkdir(parents=True, mode=0o700)
             _fsync_dir(d.parent)
         data = note.encode("utf-8")
         offset = _append(d / "notes.log", entry["notes_bytes"], data)
-        _append(d / "index.bin", entry["records"] * _RECORD.size, _RECORD.pack(cp.size, cp.root, offset, len(data)))
+        _append(
+            d / "index.bin",
+            entry["records"] * _RECORD.size,
+            _RECORD.pack(cp.size, cp.root, offset, len(data)),
+        )
         return {**entry, "records": entry["records"] + 1, "notes_bytes": offset + len(data)}
 
     # ------------------------------------------------------------------ forks
@@ -499,7 +514,9 @@ class WitnessState:
             files = {
                 "held-checkpoint.txt": held_note,
                 "conflicting-checkpoint.txt": other_note,
-                "README.txt": _readme(kind, origin, held, other, log_verifiers, self._safe_name(), proof, source, now),
+                "README.txt": _readme(
+                    kind, origin, held, other, log_verifiers, self._safe_name(), proof, source, now
+                ),
                 "fork.json": json.dumps(
                     {
                         "kind": kind,
@@ -516,8 +533,8 @@ class WitnessState:
             }
             if proof is not None:
                 size1, size2, hashes = proof
-                files["consistency-proof.txt"] = (
-                    f"from size {size1} to size {size2}\n" + "".join(b64encode(h) + "\n" for h in hashes)
+                files["consistency-proof.txt"] = f"from size {size1} to size {size2}\n" + "".join(
+                    b64encode(h) + "\n" for h in hashes
                 )
             for fname, content in files.items():
                 fd = os.open(tmp / fname, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -569,7 +586,10 @@ class WitnessState:
         return r.status, r.body
 
     def _open(
-        self, note: str | bytes, log_verifiers: Mapping[str, Verifier | Iterable[Verifier]], extra: Iterable[Verifier] = ()
+        self,
+        note: str | bytes,
+        log_verifiers: Mapping[str, Verifier | Iterable[Verifier]],
+        extra: Iterable[Verifier] = (),
     ) -> tuple[str, Checkpoint, list[Verifier], list[str]]:
         """Checks the note as the spec orders it: 400 malformed, 404 unknown origin, 403 no valid log signature."""
         try:
@@ -580,8 +600,11 @@ class WitnessState:
             raise WitnessError(f"malformed checkpoint note: {e}", 400) from None
         origin = text.split("\n", 1)[0]
         verifiers = _verifier_list(log_verifiers, origin)
-        if not verifiers:
+        if verifiers is None:
             raise WitnessError(f"unknown log origin {origin!r}", 404)
+        verifiers = [v for v in verifiers if v.sig_type == ED25519]  # a witness key never stands for the log
+        if not verifiers:
+            raise WitnessError(f"no Ed25519 key is configured for log {origin!r}", 404)
         extra = [v for v in extra if v.sig_type == COSIGNATURE_V1]
         try:
             _, verified, _ = open_note(note, [*verifiers, *extra])
@@ -632,8 +655,15 @@ class WitnessState:
                 held_note = _pread(self._log_dir(entry) / "notes.log", rec[2], rec[3]).decode("utf-8")
                 bad_old = old_size > cp.size
                 raise self._fork(
-                    EQUIVOCATION, cp.origin, held_note, note, verifiers, ts,
-                    status=400 if bad_old else 409, size_body=None if bad_old else held_size, source="add-checkpoint",
+                    EQUIVOCATION,
+                    cp.origin,
+                    held_note,
+                    note,
+                    verifiers,
+                    ts,
+                    status=400 if bad_old else 409,
+                    size_body=None if bad_old else held_size,
+                    source="add-checkpoint",
                 )
             if old_size > cp.size:
                 raise WitnessError(f"old size {old_size} is larger than the checkpoint size {cp.size}", 400)
@@ -646,8 +676,15 @@ class WitnessState:
                     if cp.size == held_size:  # same root (checked above), only a stray proof
                         raise WitnessError(f"consistency proof does not verify: {e}", 422) from None
                     raise self._fork(
-                        INCONSISTENT, cp.origin, held.note, note, verifiers, ts,
-                        status=422, proof=(held_size, cp.size, list(proof)), source="add-checkpoint",
+                        INCONSISTENT,
+                        cp.origin,
+                        held.note,
+                        note,
+                        verifiers,
+                        ts,
+                        status=422,
+                        proof=(held_size, cp.size, list(proof)),
+                        source="add-checkpoint",
                     ) from None
             line = cosign(cp.text(), signer, ts)
             if held is None or cp.size > held_size:
@@ -679,7 +716,9 @@ class WitnessState:
         need a consistency proof between the two: without `proof` the result says which; with it, a proof
         that fails raises ForkDetected."""
         ts = _timestamp(now)
-        note, cp, verifiers, cosigners = self._open(peer_signed_checkpoint_text, log_verifiers, peer_verifiers)
+        note, cp, verifiers, cosigners = self._open(
+            peer_signed_checkpoint_text, log_verifiers, peer_verifiers
+        )
         if cp.size == 0 and cp.root != merkle.EMPTY_ROOT:
             raise WitnessError("a checkpoint of size 0 must carry the empty tree's root", 422)
         with self._locked():
@@ -688,8 +727,15 @@ class WitnessState:
 
             def result(status: str, message: str, needed: tuple[int, int] | None = None) -> PeerCheck:
                 return PeerCheck(
-                    status, cp.origin, cp.size, cp.root, held.size if held else None, held.root if held else None,
-                    needed, message, tuple(cosigners),
+                    status,
+                    cp.origin,
+                    cp.size,
+                    cp.root,
+                    held.size if held else None,
+                    held.root if held else None,
+                    needed,
+                    message,
+                    tuple(cosigners),
                 )
 
             if held is None:
@@ -697,9 +743,13 @@ class WitnessState:
             rec = self._find(entry, cp.size)
             if rec is not None:
                 if rec[1] == cp.root:
-                    return result("consistent", f"same root as the checkpoint of size {cp.size} cosigned here")
+                    return result(
+                        "consistent", f"same root as the checkpoint of size {cp.size} cosigned here"
+                    )
                 held_note = _pread(self._log_dir(entry) / "notes.log", rec[2], rec[3]).decode("utf-8")
-                raise self._fork(EQUIVOCATION, cp.origin, held_note, note, verifiers, ts, status=409, source="peer")
+                raise self._fork(
+                    EQUIVOCATION, cp.origin, held_note, note, verifiers, ts, status=409, source="peer"
+                )
             if cp.size > held.size:
                 (size1, root1), (size2, root2) = (held.size, held.root), (cp.size, cp.root)
             else:
@@ -716,8 +766,15 @@ class WitnessState:
                 merkle.verify_consistency(size1, size2, proof, root1, root2)
             except merkle.ProofError:
                 raise self._fork(
-                    INCONSISTENT, cp.origin, held.note, note, verifiers, ts,
-                    status=422, proof=(size1, size2, list(proof)), source="peer",
+                    INCONSISTENT,
+                    cp.origin,
+                    held.note,
+                    note,
+                    verifiers,
+                    ts,
+                    status=422,
+                    proof=(size1, size2, list(proof)),
+                    source="peer",
                 ) from None
             return result("consistent", f"consistency proof from size {size1} to size {size2} verifies")
 
@@ -749,7 +806,7 @@ def _readme(
         body = (
             f"WHAT THIS PROVES. The log signed two different roots for the same tree size {held.size}. A log\n"
             "of a given size has exactly one root, so an honest log can never sign both: the log has shown\n"
-            "different histories to different people (a fork, or \"split view\"). Entries seen by one side may\n"
+            'different histories to different people (a fork, or "split view"). Entries seen by one side may\n'
             "be missing or different for the other. Nothing else is needed to prove it: the two signed files\n"
             "are the proof. The witness refused to cosign the second one.\n"
         )

@@ -38,13 +38,11 @@ SPEC_NOTE = (
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = (
-    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 )
-ENOCH_SIG = (
-    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
-)
+PETER_SIG = "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+ENOCH_SIG = "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
 
 # From the C2SP tlog-checkpoint and tlog-cosignature specifications (https://c2sp.org/tlog-checkpoint,
 # https://c2sp.org/tlog-cosignature), © the C2SP authors, licensed CC BY 4.0.
@@ -166,7 +164,9 @@ def test_ambiguous_keys_are_an_error(peter):
         GO_TEXT + "\n",
         GO_TEXT + "\n" + PETER_SIG[:-1],
         "\x01" + GO_TEXT + "\n" + PETER_SIG,
-        GO_TEXT + "\n" + "\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+        GO_TEXT
+        + "\n"
+        + "\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
         GO_TEXT + "\n" + PETER_SIG + "Unexpected line.\n",
         GO_TEXT + "\n" + PETER_SIG.replace("\u2014", "-"),
         GO_TEXT + "\n" + PETER_SIG.replace("\u2014 ", "\u2014"),
@@ -354,7 +354,9 @@ def test_sign_checkpoint_and_cosign():
     with pytest.raises(UnverifiedNoteError):
         open_note(cp.text() + "\n" + line, [plain])
     with pytest.raises(NoteError, match="not from"):
-        tlog.verify_cosignature(cp.text(), line, Signer("witness.example/w2", bytes(32), COSIGNATURE_V1).verifier())
+        tlog.verify_cosignature(
+            cp.text(), line, Signer("witness.example/w2", bytes(32), COSIGNATURE_V1).verifier()
+        )
     # A changed timestamp breaks the signature: the time is signed.
     forged = bytearray(raw)
     forged[7] ^= 1
@@ -386,8 +388,10 @@ def _wkey(name):
 @pytest.fixture(scope="module")
 def keys():
     log_s = Signer("sulh.example/log", bytes(range(32)))
-    witnesses = {n: Signer(f"w.example/{n}", hashlib.sha256(n.encode()).digest(), COSIGNATURE_V1)
-                 for n in ["A", "B", "M1", "M2", "M3"]}
+    witnesses = {
+        n: Signer(f"w.example/{n}", hashlib.sha256(n.encode()).digest(), COSIGNATURE_V1)
+        for n in ["A", "B", "M1", "M2", "M3"]
+    }
     return log_s, witnesses
 
 
@@ -413,7 +417,9 @@ def _policy_text(keys):
 def test_policy_parses_and_evaluates(keys):
     p = Policy.parse(_policy_text(keys))
     assert [w for w in p.witnesses] == ["A", "B", "M1", "M2", "M3"]
-    assert p.witnesses["B"].url == "https://b.example/witness" and p.logs[0].url == "https://log.sulh.example/"
+    assert (
+        p.witnesses["B"].url == "https://b.example/witness" and p.logs[0].url == "https://log.sulh.example/"
+    )
     assert p.groups["mediators"].threshold == 2 and p.groups["parties"].threshold == 2
     assert p.quorum == "ceasefire"
     assert p.satisfied({"A", "B", "M1", "M3"})
@@ -421,7 +427,9 @@ def test_policy_parses_and_evaluates(keys):
     assert not p.satisfied({"A", "B", "M1"})
     assert p.explain({"A", "B", "M1", "M2"}) == []
     lines = p.explain({"A", "M1"})
-    assert lines[0].startswith("group ceasefire needs 2 of 2 (parties, mediators), has 0; missing: parties, mediators")
+    assert lines[0].startswith(
+        "group ceasefire needs 2 of 2 (parties, mediators), has 0; missing: parties, mediators"
+    )
     assert "group parties needs 2 of 2 (A, B), has 1 (A); missing: B" in lines
     assert "group mediators needs 2 of 3 (M1, M2, M3), has 1 (M1); missing: M2, M3" in lines
     assert Policy.parse(p.text()).text() == p.text()
@@ -494,9 +502,17 @@ def test_build_policy_from_a_charter(keys):
     log_s, w = keys
     text = tlog.build_policy(
         log_s.verifier_key(),
-        {"A": w["A"].verifier_key(), "B": (w["B"].verifier_key(), "https://b.example/"), "M1": w["M1"].verifier_key(),
-         "M2": w["M2"].verifier_key()},
-        [("parties", "all", ["A", "B"]), ("mediators", 1, ["M1", "M2"]), ("q", "all", ["parties", "mediators"])],
+        {
+            "A": w["A"].verifier_key(),
+            "B": (w["B"].verifier_key(), "https://b.example/"),
+            "M1": w["M1"].verifier_key(),
+            "M2": w["M2"].verifier_key(),
+        },
+        [
+            ("parties", "all", ["A", "B"]),
+            ("mediators", 1, ["M1", "M2"]),
+            ("q", "all", ["parties", "mediators"]),
+        ],
         "q",
     )
     p = Policy.parse(text)

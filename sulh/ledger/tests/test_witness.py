@@ -122,7 +122,10 @@ def test_happy_path_growth_and_policy(tmp_path, tree, log_signer, logs):
     assert (held.size, held.root) == (33, tree.root(33))
     assert a.history(ORIGIN) == [(s, tree.root(s)) for s in [1, 3, 7, 8, 16, 17, 33]]
     assert a.root_at(ORIGIN, 7) == tree.root(7) and a.root_at(ORIGIN, 6) is None
-    assert open_note(a.note_at(ORIGIN, 16), [log_signer.verifier()])[0] == Checkpoint(ORIGIN, 16, tree.root(16)).text()
+    assert (
+        open_note(a.note_at(ORIGIN, 16), [log_signer.verifier()])[0]
+        == Checkpoint(ORIGIN, 16, tree.root(16)).text()
+    )
     assert a.forks() == []
 
 
@@ -332,7 +335,9 @@ def test_gossip_without_and_with_proofs(tmp_path, tree, forked, log_signer, logs
 
     larger = a.check_peer(checkpoint(tree, 25, log_signer), logs)
     assert larger.status == "need-proof" and larger.needed == (10, 25)
-    assert a.check_peer(checkpoint(tree, 25, log_signer), logs, tree.consistency(10, 25)).status == "consistent"
+    assert (
+        a.check_peer(checkpoint(tree, 25, log_signer), logs, tree.consistency(10, 25)).status == "consistent"
+    )
     assert a.latest(ORIGIN).size == 10  # gossip never advances what the witness cosigned
 
     with pytest.raises(ForkDetected) as e:
@@ -448,7 +453,10 @@ def test_proof_round_trip_and_verify(tree, log_signer, cosigned):
     assert text.startswith("c2sp.org/tlog-proof@v1\nextra Y29udGV4dA==\nindex 5\n")
     parsed = tlog.parse_proof(text)
     assert (parsed.index, parsed.proof, parsed.checkpoint_note, parsed.extra) == (
-        5, tree.inclusion(5, 13), signed, b"context",
+        5,
+        tree.inclusion(5, 13),
+        signed,
+        b"context",
     )
     ok = tlog.verify_proof(text, tree.entries[5], policy)
     assert ok.index == 5 and ok.checkpoint.witnesses == {"A", "B"} and ok.extra == b"context"

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         ex = sub.add_parser("export", help="write the log as C2SP tlog-tiles into DIR (a mirror)")
         ex.add_argument("directory", type=Path)
         ex.add_argument("--no-sign", action="store_true", help="export the newest checkpoint; do not sign one")
+        ex.add_argument("--witnessed", action="store_true", help="export the newest WITNESSED checkpoint")
         add_verify_arguments(sub.add_parser("verify", help="check a mirror, a URL or this database"))
         sub.add_parser("status", help="size, newest checkpoint, witnesses")
 
@@ -29,8 +30,13 @@ class Command(BaseCommand):
             cp = services.sign_checkpoint(force=True)
             self.stdout.write(services.cosigned_note(cp))
         elif action == "export":
-            cp = None if opts["no_sign"] else services.sign_checkpoint()
-            cp = cp or services.latest_checkpoint()
+            if opts["witnessed"]:
+                cp = services.latest_checkpoint(witnessed=True)
+                if cp is None:
+                    raise CommandError("no checkpoint has been witnessed by the charter's quorum yet")
+            else:
+                cp = None if opts["no_sign"] else services.sign_checkpoint()
+                cp = cp or services.latest_checkpoint()
             if cp is None:
                 raise CommandError("the log is empty: nothing to export")
             out = tiles.export(opts["directory"], cp)
