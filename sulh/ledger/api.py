@@ -180,6 +180,7 @@ def policy(request: HttpRequest):
 
 class WitnessKeyIn(Schema):
     verifier_key: str = Field(max_length=300, description="name+keyid+base64, from `sulh witness init`")
+    url: str = Field("", max_length=200, description="Optional: your tlog-witness endpoint, for the log to push to")
 
 
 class WitnessKeyOut(Schema):
@@ -191,7 +192,7 @@ class WitnessKeyOut(Schema):
 
 @router.post("/ledger/witness-keys", response={201: WitnessKeyOut}, summary="Register your witness key")
 def register_witness_key(request: HttpRequest, payload: WitnessKeyIn):
-    wk = services.register_witness_key(request.auth_user, payload.verifier_key)
+    wk = services.register_witness_key(request.auth_user, payload.verifier_key, payload.url)
     return 201, WitnessKeyOut(
         organisation=wk.organisation.code, verifier_key=wk.verifier_key, key_id=wk.key_id,
         registered_at=wk.registered_at.isoformat(),

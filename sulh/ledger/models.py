@@ -83,6 +83,9 @@ class WitnessKey(models.Model):
     verifier_key = models.CharField(max_length=300, unique=True)
     name = models.CharField(max_length=200)
     key_id = models.CharField(max_length=8)
+    url = models.URLField(
+        blank=True, help_text="A C2SP tlog-witness endpoint the log pushes checkpoints to (else the witness pulls)."
+    )
     registered_at = models.DateTimeField(default=timezone.now)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     retired_at = models.DateTimeField(null=True, blank=True)

@@ -356,7 +356,7 @@ def _witness_org_codes() -> set[str]:
     return {p.code for p in c.parties} | {m.code for m in c.mediators} | {t.code for t in c.monitoring_teams}
 
 
-def register_witness_key(user, verifier_key: str) -> WitnessKey:
+def register_witness_key(user, verifier_key: str, url: str = "") -> WitnessKey:
     """An organisation's admin registers the public half of its witness key; an older key is retired."""
     from .note import parse_verifier_key
 
@@ -373,6 +373,8 @@ def register_witness_key(user, verifier_key: str) -> WitnessKey:
         raise ValidationFailed(f"not a signed-note verifier key: {exc}", field="verifier_key") from None
     if verifier.sig_type != 0x04:
         raise ValidationFailed("a witness key must be an Ed25519 cosignature key (type 0x04)", field="verifier_key")
+    if url and not url.startswith(("http://", "https://")):
+        raise ValidationFailed("the witness URL must be http:// or https://", field="url")
     with transaction.atomic():
         if WitnessKey.objects.filter(verifier_key=verifier_key.strip()).exists():
             raise Conflict("this key is already registered")
@@ -383,7 +385,7 @@ def register_witness_key(user, verifier_key: str) -> WitnessKey:
         wk = WitnessKey.objects.create(
             organisation=org, verifier_key=verifier_key.strip(), name=verifier.name,
             key_id=f"{verifier.key_id:08x}",
-            registered_by=user,
+            registered_by=user, url=url,
         )  # fmt: skip
         record(wk, "witness_key.registered", actor=user)
     return wk
@@ -457,30 +459,77 @@ def policy_text() -> str:
 
 def add_cosignature(user, size: int, line: str) -> Cosignature:
     """Store a witness's cosignature on checkpoint `size`, after checking it with the org's active key."""
+    cp = checkpoint_of_size(size)
+    wk = active_witness_keys().get(getattr(user.organisation, "code", ""))
+    if wk is None:
+        raise ValidationFailed("your organisation has no registered witness key", field="line")
+    return _accept_cosignature(cp, wk, line)
+
+
+def _accept_cosignature(cp: Checkpoint, wk: WitnessKey, line: str) -> Cosignature:
     from .note import parse_verifier_key
     from .tlog import verify_cosignature
 
-    cp = checkpoint_of_size(size)
-    keys_ = active_witness_keys()
-    wk = keys_.get(getattr(user.organisation, "code", ""))
-    if wk is None:
-        raise ValidationFailed("your organisation has no registered witness key", field="line")
+    line = line.strip()
     text = cp.note.split("\n\n", 1)[0] + "\n"
     try:
-        ts = verify_cosignature(text, line.strip(), parse_verifier_key(wk.verifier_key))
+        ts = verify_cosignature(text, line, parse_verifier_key(wk.verifier_key))
     except ValueError as exc:
         raise ValidationFailed(
             f"the cosignature does not verify with your registered key: {exc}", field="line"
         ) from None
     with transaction.atomic():
-        cs, created = Cosignature.objects.get_or_create(
-            checkpoint=cp, key=wk, defaults={"timestamp": ts, "line": line.strip()}
-        )
-        if not created and cs.line != line.strip():
-            cs.timestamp, cs.line = ts, line.strip()
+        cs, created = Cosignature.objects.get_or_create(checkpoint=cp, key=wk, defaults={"timestamp": ts, "line": line})
+        if not created and cs.line != line:
+            cs.timestamp, cs.line = ts, line
             cs.save(update_fields=["timestamp", "line"])
         _update_witnessed(cp)
     return cs
+
+
+def push_to_witnesses(cp: Checkpoint, timeout: float = 10.0) -> dict[str, str]:
+    """Offer `cp` to every witness registered with a URL, over C2SP tlog-witness `add-checkpoint`: the
+    same protocol a third-party witness speaks. Returns what each answered, for the log."""
+    import urllib.error
+    import urllib.request
+
+    from .witness import format_add_checkpoint, parse_size_response
+
+    results: dict[str, str] = {}
+    for code, wk in active_witness_keys().items():
+        if not wk.url or Cosignature.objects.filter(checkpoint=cp, key=wk).exists():
+            continue
+        last = Cosignature.objects.filter(key=wk).order_by("-checkpoint__size").select_related("checkpoint").first()
+        old = last.checkpoint.size if last else 0
+        url = wk.url if wk.url.rstrip("/").endswith("add-checkpoint") else wk.url.rstrip("/") + "/add-checkpoint"
+        for _attempt in range(2):
+            proof = merkle.consistency_proof(old, cp.size, read_hashes) if old else []
+            req = urllib.request.Request(url, data=format_add_checkpoint(old, proof, cp.note), method="POST")  # noqa: S310
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 -- registered witness URL
+                    lines = [ln for ln in resp.read().decode().splitlines() if ln.strip()]
+                for ln in lines:
+                    _accept_cosignature(cp, wk, ln)
+                results[code] = f"cosigned ({len(lines)} line(s))"
+                break
+            except urllib.error.HTTPError as exc:
+                body = exc.read()
+                if exc.code == 409 and _attempt == 0:
+                    try:
+                        old = parse_size_response(body)  # the witness holds another size: prove from there
+                    except ValueError:
+                        results[code] = "HTTP 409 with an unreadable size"
+                        break
+                    if old > cp.size or (old and not Checkpoint.objects.filter(size=old).exists()):
+                        results[code] = f"HTTP 409: the witness holds size {old}, which this log never signed"
+                        break
+                    continue
+                results[code] = f"HTTP {exc.code}: {body[:200].decode('utf-8', 'replace')}"
+                break
+            except (OSError, ValidationFailed) as exc:
+                results[code] = f"failed: {exc}"
+                break
+    return results
 
 
 def _update_witnessed(cp: Checkpoint) -> None:
