@@ -18,6 +18,7 @@ urlpatterns = [
     path("incidents/", include("sulh.incidents.urls")),
     path("evidence/", include("sulh.evidence.urls")),
     path("map/", include("sulh.geo.urls")),
+    path("ledger/", include("sulh.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz),

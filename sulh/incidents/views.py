@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from sulh.core.errors import DomainError, NotFound
 from sulh.evidence.services import visible_evidence
 from sulh.geo.services import layers_geojson
+from sulh.ledger import services as ledger
 
 from . import services
 from .forms import ClaimForm, EvidenceForm, IncidentFilterForm, IncidentForm
@@ -55,9 +56,11 @@ def incident_detail(request, code):
         c.may_correct = own and c.status == ClaimStatus.FILED and c.correction is None
     evidence = visible_evidence(user).filter(incident=incident).select_related("organisation", "claim")
     own_claims = [c for c in claims if c.organisation_id == user.organisation_id and c.status != ClaimStatus.WITHDRAWN]
+    logged = [("incident", incident.pk), *(("claim", c.pk) for c in claims), *(("evidence", e.pk) for e in evidence)]
     context = {
         "incident": incident,
         "claims": claims,
+        "log_entries": ledger.entries_of(logged),
         "may_file": may_file,
         "may_publish": services.can_publish(user) and not incident.published,
         "evidence": evidence,

@@ -157,7 +157,10 @@ def record_history(request: HttpRequest, record_type: str, record_id: str):
     return out
 
 
-@router.get("/ledger/proof/{index}.tlog-proof", response={200: None}, summary="Offline proof (C2SP tlog-proof)")
+@router.get(
+    "/ledger/proof/{index}.tlog-proof", response={200: None}, summary="Offline proof (C2SP tlog-proof)",
+    url_name="ledger_tlog_proof",
+)
 def tlog_proof(request: HttpRequest, index: int, witnessed: bool = True):
     from .tlog import format_proof
 
@@ -171,6 +174,22 @@ def tlog_proof(request: HttpRequest, index: int, witnessed: bool = True):
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sulh-entry-{index}.tlog-proof"'
     return response
+
+
+class KeysOut(Schema):
+    origin: str
+    log: str = Field(description="The log's verifier key (C2SP signed-note, Ed25519)")
+    witnesses: dict[str, str] = Field(description="Organisation code → active witness verifier key (cosignature/v1)")
+
+
+@router.get("/ledger/keys", response=KeysOut, summary="The log's key and every active witness key")
+def ledger_keys(request: HttpRequest):
+    from . import keys
+
+    return KeysOut(
+        origin=services.origin(), log=keys.log_verifier_key(),
+        witnesses={code: wk.verifier_key for code, wk in services.active_witness_keys().items()},
+    )  # fmt: skip
 
 
 @router.get("/ledger/policy", response={200: None}, summary="The witness policy (C2SP tlog-policy)")

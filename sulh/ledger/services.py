@@ -289,6 +289,16 @@ def history(record_type: str, record_id: str) -> list[LogEntry]:
     return list(LogEntry.objects.filter(record_type=record_type, record_id=str(record_id)).order_by("index"))
 
 
+def entries_of(records_: Iterable[tuple[str, object]]) -> list[LogEntry]:
+    """The entries of several records (e.g. an incident, its claims and its evidence), in log order."""
+    from django.db.models import Q
+
+    q = Q()
+    for rtype, rid in records_:
+        q |= Q(record_type=rtype, record_id=str(rid))
+    return list(LogEntry.objects.filter(q).order_by("index")) if q else []
+
+
 def opening(user, entry: LogEntry) -> dict | None:
     """The salt and content that open an entry's commitment, for a user who may read the record itself,
     so that they can recompute content_sha256 on their own machine. None for anyone else."""
