@@ -206,6 +206,18 @@ def make_handler(state: WitnessState, verifiers: dict):
                 _loud_fork(r.fork)
             self._answer(r.status, r.body, r.content_type)
 
+        def do_GET(self):  # noqa: N802
+            # /latest: what this witness cosigned last, for its peers to compare (gossip, `run --peer`).
+            if urllib.parse.urlparse(self.path).path.rstrip("/").rsplit("/", 1)[-1] != "latest":
+                self._answer(404, b"not found\n", "text/plain")
+                return
+            held = [h for o in state.origins() if (h := state.latest(o)) is not None]
+            if not held:
+                self._answer(404, b"nothing cosigned yet\n", "text/plain")
+                return
+            body = (held[0].note + held[0].cosignature).encode()
+            self._answer(200, body, "text/plain; charset=utf-8")
+
         def _answer(self, status: int, body: bytes, ctype: str):
             self.send_response(status)
             self.send_header("Content-Type", ctype)

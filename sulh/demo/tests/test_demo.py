@@ -152,3 +152,18 @@ def test_same_seed_same_scenario():
     assert first == titles(7)
     assert first != titles(8)
     assert not DemoAccount.objects.exists()
+
+
+def test_demo_log_is_witnessed_and_verifies(demo):
+    from sulh.ledger import services as ledger
+    from sulh.ledger.tiles import DatabaseSource
+    from sulh.ledger.verify import Trust, verify_log
+
+    cp = ledger.latest_checkpoint(witnessed=True)
+    assert cp is not None and cp.size > 0
+    assert {c.key.organisation.code for c in cp.cosignatures.select_related("key__organisation")} == {
+        "AFG", "PAK", "QAT", "TUR",
+    }  # fmt: skip
+    report = verify_log(DatabaseSource(), Trust.from_policy(ledger.policy_text()), require_witnessed=True)
+    assert report.ok, report.lines()
+    assert report.quorum_met

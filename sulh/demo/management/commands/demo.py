@@ -62,8 +62,13 @@ class Command(BaseCommand):
             result = scenario.load(seed=opts["seed"], incidents_wanted=opts["incidents"], progress=progress)
         except scenario.DemoError as exc:
             raise CommandError(str(exc)) from exc
+        from sulh.demo.witnesses import witness_all
+
+        cosigners = witness_all()
         if quiet:
             return
+        if cosigners:
+            self.stdout.write(f"  … checkpoint signed and witnessed by demo witnesses of {', '.join(cosigners)}")
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {result.incidents} DEMO incidents ({result.claims} claims: {result.drafts} drafts, "
             f"{result.amended} corrections; {result.published} incidents published) in {result.seconds:.1f} s "
