@@ -50,6 +50,20 @@ def users(make_user) -> dict[str, User]:
     return {name: make_user(name, org, role, **extra) for name, (org, role, extra) in USER_SPECS.items()}
 
 
+def console_client(user: User) -> Client:
+    """A browser signed in as `user`; if its role needs a second factor, it has passed it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    if user.requires_second_factor:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
 class ApiClient:
     """A test client that speaks to /api/v1 with a user's bearer token."""
 

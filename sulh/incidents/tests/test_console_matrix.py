@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sulh.conftest import console_client
 from sulh.incidents.models import Claim, ClaimStatus, Incident
 from sulh.incidents.tests.world import FILERS, ROLES, SEES
 
@@ -16,15 +16,7 @@ def console(users):
     """A signed-in browser per role; roles that need a second factor have passed it."""
 
     def for_role(role: str) -> Client:
-        user = users[role]
-        client = Client()
-        client.force_login(user)
-        if user.requires_second_factor:
-            device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-            session = client.session
-            session["otp_device_id"] = device.persistent_id
-            session.save()
-        return client
+        return console_client(users[role])
 
     return for_role
 

@@ -4,30 +4,18 @@ the records the reader may see."""
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sulh.conftest import USER_SPECS, claim_payload, incident_payload
+from sulh.conftest import USER_SPECS, claim_payload, console_client, incident_payload
 from sulh.ledger import services as ledger
 from sulh.ledger.models import LogEntry
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    if user.requires_second_factor:
-        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
-    return client
-
-
 @pytest.mark.parametrize("role", list(USER_SPECS))
 def test_ledger_page_for_every_role(users, role):
     ledger.sign_checkpoint()
-    r = signed_in(users[role]).get(reverse("ledger:overview"))
+    r = console_client(users[role]).get(reverse("ledger:overview"))
     assert r.status_code == 200
     html = r.content.decode()
     assert "sulh.mechanism/af-pak/log+" in html  # the log key, to compare with one's own copy
@@ -48,11 +36,11 @@ def test_incident_page_lists_only_entries_of_records_the_reader_sees(api, users)
     own_entries = LogEntry.objects.filter(record_id__in=[incident_id, created["claim"]["id"]])
     draft_entry = LogEntry.objects.get(record_type="claim", record_id=draft["id"])
 
-    pak_page = signed_in(users["pak_analyst"]).get(reverse("incidents:detail", args=[code])).content.decode()
+    pak_page = console_client(users["pak_analyst"]).get(reverse("incidents:detail", args=[code])).content.decode()
     for e in own_entries:
         assert f'data-ledger-verify="{e.index}"' in pak_page
     assert f'data-ledger-verify="{draft_entry.index}"' not in pak_page
 
-    afg_page = signed_in(users["afg_analyst"]).get(reverse("incidents:detail", args=[code])).content.decode()
+    afg_page = console_client(users["afg_analyst"]).get(reverse("incidents:detail", args=[code])).content.decode()
     assert f'data-ledger-verify="{draft_entry.index}"' in afg_page
     assert afg_page.count("ledger-verify.js") == 1
