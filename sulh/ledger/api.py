@@ -5,13 +5,14 @@ Hashes travel as standard base64 (as in C2SP notes and proofs), entry hashes as 
 import base64
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import records, services
 from .models import Checkpoint, LogEntry
+from .receipts import answers_receipts, with_receipts
 
 router = Router(tags=["ledger"])
 
@@ -209,13 +210,16 @@ class WitnessKeyOut(Schema):
     registered_at: str
 
 
-@router.post("/ledger/witness-keys", response={201: WitnessKeyOut}, summary="Register your witness key")
+@router.post(
+    "/ledger/witness-keys", response={201: with_receipts(WitnessKeyOut)}, summary="Register your witness key"
+)
+@answers_receipts(WitnessKeyOut)
 def register_witness_key(request: HttpRequest, payload: WitnessKeyIn):
     wk = services.register_witness_key(request.auth_user, payload.verifier_key, payload.url)
-    return 201, WitnessKeyOut(
+    return Status(201, WitnessKeyOut(
         organisation=wk.organisation.code, verifier_key=wk.verifier_key, key_id=wk.key_id,
         registered_at=wk.registered_at.isoformat(),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 class CosignatureIn(Schema):
