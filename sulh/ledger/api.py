@@ -62,7 +62,7 @@ def sign_checkpoint(request: HttpRequest):
         raise PermissionDenied("only the mechanism's organisations ask for a checkpoint")
     before = services.latest_checkpoint()
     cp = services.sign_checkpoint(force=True)
-    return (200 if before is not None and before.pk == cp.pk else 201), _checkpoint_out(cp)
+    return Status(200 if before is not None and before.pk == cp.pk else 201, _checkpoint_out(cp))
 
 
 class InclusionOut(Schema):
@@ -238,10 +238,10 @@ class CosignatureOut(Schema):
 def add_cosignature(request: HttpRequest, payload: CosignatureIn):
     cs = services.add_cosignature(request.auth_user, payload.size, payload.line)
     cs.checkpoint.refresh_from_db()
-    return 201, CosignatureOut(
+    return Status(201, CosignatureOut(
         size=cs.checkpoint.size, organisation=cs.key.organisation.code, timestamp=cs.timestamp,
         witnessed=cs.checkpoint.witnessed_at is not None,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 class WitnessStatusOut(Schema):
