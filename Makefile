@@ -9,7 +9,7 @@ PORT ?= 8000
 # PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
 SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres bench clean messages
+.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-peers clean messages
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
@@ -49,11 +49,21 @@ test-postgres: setup
 		echo ""; \
 	fi
 
-bench: setup
+bench: setup bench-peers
 	$(BIN)/python -m bench
+
+# The ledger benchmark alone (appends, proofs, verification at 10^6 entries; pymerkle as a peer):
+# `make bench-ledger BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--entries 200000 --db sqlite" and so on.
+bench-ledger: setup bench-peers
+	$(BIN)/python -m bench.ledger $(BENCH_ARGS)
+
+# Benchmark peers (pymerkle, GPLv3): installed into the venv for the benchmarks only, never a Sulh dependency.
+bench-peers: setup
+	$(BIN)/pip install --quiet -r bench/requirements-peers.txt
 
 messages: setup
 	cd sulh && ../$(BIN)/sulh makemessages -l ps -l fa -l ur -l tr --ignore 'tests/*'
+	cd sulh && ../$(BIN)/sulh makemessages -d djangojs -l ps -l fa -l ur -l tr --ignore 'tests/*'
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

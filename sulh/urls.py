@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from django.views.generic import RedirectView
 
 from sulh.api import api
@@ -20,6 +21,7 @@ urlpatterns = [
     path("map/", include("sulh.geo.urls")),
     path("ledger/", include("sulh.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
