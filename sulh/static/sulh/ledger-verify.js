@@ -9,9 +9,9 @@
   "use strict";
   const enc = new TextEncoder();
   // Django's JavaScript catalogue (/jsi18n/) supplies gettext/interpolate; English if it did not load.
-  const _ = window.gettext || ((t) => t);
-  const fmt = (t, obj) => (window.interpolate ? window.interpolate(_(t), obj, true)
-    : _(t).replace(/%\((\w+)\)s/g, (m, k) => obj[k]));
+  // Call sites spell gettext("…") literally so that `makemessages -d djangojs` finds the strings.
+  const gettext = window.gettext || ((t) => t);
+  const fmt = (t, obj) => t.replace(/%\((\w+)\)s/g, (m, k) => obj[k]);
   const subtle = window.crypto && window.crypto.subtle;
 
   const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -81,45 +81,45 @@
     const checks = [];
     const ok = (t) => checks.push(["✓", t]);
     const bad = (t) => checks.push(["✗", t]);
-    if (!subtle) return [["✗", _("this browser offers no WebCrypto here (an https:// or localhost page is needed)")]];
+    if (!subtle) return [["✗", gettext("this browser offers no WebCrypto here (an https:// or localhost page is needed)")]];
     let cp;
     try {
       cp = await getJSON("/api/v1/ledger/checkpoint?witnessed=true");
     } catch (e) {
       if (e.status !== 404) throw e;
       cp = await getJSON("/api/v1/ledger/checkpoint");
-      bad(_("no witnessed checkpoint yet: checking against the newest, signed by the log alone"));
+      bad(gettext("no witnessed checkpoint yet: checking against the newest, signed by the log alone"));
     }
     if (index >= cp.size) {
-      return [["…", fmt("entry #%(index)s is newer than checkpoint %(size)s: try again after the next checkpoint", { index, size: cp.size })]];
+      return [["…", fmt(gettext("entry #%(index)s is newer than checkpoint %(size)s: try again after the next checkpoint"), { index, size: cp.size })]];
     }
     const [entry] = await getJSON(`/api/v1/ledger/entries?start=${index}&end=${index + 1}`);
     const leaf = await sha256(concat(Uint8Array.of(0), enc.encode(entry.body)));
-    (hex(leaf) === expectedHash ? ok : bad)(fmt("entry hash %(hash)s… recomputed from the entry", { hash: hex(leaf).slice(0, 12) }));
+    (hex(leaf) === expectedHash ? ok : bad)(fmt(gettext("entry hash %(hash)s… recomputed from the entry"), { hash: hex(leaf).slice(0, 12) }));
     const proof = await getJSON(`/api/v1/ledger/proof/inclusion?index=${index}&size=${cp.size}`);
     const root = await rootFromInclusion(leaf, index, cp.size, proof.proof.map(b64));
     const { text, sigs } = splitNote(cp.note);
     const lines = text.split("\n");
     const signedRoot = b64(lines[2]);
     (equal(root, signedRoot) && Number(lines[1]) === cp.size ? ok : bad)(
-      fmt("inclusion proof (%(n)s hashes) leads to the root of checkpoint %(size)s", { n: proof.proof.length, size: cp.size }));
+      fmt(gettext("inclusion proof (%(n)s hashes) leads to the root of checkpoint %(size)s"), { n: proof.proof.length, size: cp.size }));
     const keys = await getJSON("/api/v1/ledger/keys");
     const logKey = parseKey(keys.log);
     const logSig = sigs.find((s) => s.name === logKey.name && s.keyId === logKey.keyId);
     try {
       (logSig && await ed25519(logKey.pub, logSig.sig, enc.encode(text)) ? ok : bad)(
-        fmt("checkpoint signed by the log (%(name)s)", { name: logKey.name }));
+        fmt(gettext("checkpoint signed by the log (%(name)s)"), { name: logKey.name }));
       for (const [org, vkey] of Object.entries(keys.witnesses)) {
         const k = parseKey(vkey);
         const s = sigs.find((x) => x.name === k.name && x.keyId === k.keyId);
-        if (!s) { checks.push(["–", fmt("%(org)s has not cosigned this checkpoint", { org })]); continue; }
+        if (!s) { checks.push(["–", fmt(gettext("%(org)s has not cosigned this checkpoint"), { org })]); continue; }
         const ts = new DataView(s.sig.buffer, s.sig.byteOffset, 8).getBigUint64(0);
         const message = enc.encode(`cosignature/v1\ntime ${ts}\n${text}`);
         (await ed25519(k.pub, s.sig.slice(8), message) ? ok : bad)(
-          fmt("cosigned by %(org)s at %(time)s UTC", { org, time: new Date(Number(ts) * 1000).toISOString().slice(0, 16).replace("T", " ") }));
+          fmt(gettext("cosigned by %(org)s at %(time)s UTC"), { org, time: new Date(Number(ts) * 1000).toISOString().slice(0, 16).replace("T", " ") }));
       }
     } catch (e) {
-      bad(fmt("this browser cannot check Ed25519 signatures (%(error)s): use sulh log verify", { error: e.message }));
+      bad(fmt(gettext("this browser cannot check Ed25519 signatures (%(error)s): use sulh log verify"), { error: e.message }));
     }
     return checks;
   }
