@@ -62,8 +62,8 @@ bench-peers: setup
 	$(BIN)/pip install --quiet -r bench/requirements-peers.txt
 
 messages: setup
-	cd sulh && ../$(BIN)/sulh makemessages -l ps -l fa -l ur -l tr --ignore 'tests/*'
-	cd sulh && ../$(BIN)/sulh makemessages -d djangojs -l ps -l fa -l ur -l tr --ignore 'tests/*'
+	cd sulh && SULH_DATA_DIR=../var ../$(BIN)/sulh makemessages -l ps -l fa -l ur -l tr --ignore 'tests/*'
+	cd sulh && SULH_DATA_DIR=../var ../$(BIN)/sulh makemessages -d djangojs -l ps -l fa -l ur -l tr --ignore 'tests/*'
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
