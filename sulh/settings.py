@@ -116,7 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer writes; IMMEDIATE takes the write lock at BEGIN,
         # so two writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # mmap and a 32 MiB page cache: proofs and lists read scattered pages of large tables; mapped pages
+        # are shared by every connection through the OS page cache instead of copied into each.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
