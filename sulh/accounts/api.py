@@ -4,14 +4,12 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from sulh.core.errors import NotFound
 
 from . import services
-from .models import ApiToken
 
 router = Router(tags=["accounts"])
 
@@ -49,10 +47,7 @@ def create_token(request: HttpRequest, payload: TokenRequest):
 
 @router.delete("/auth/token/{token_id}", response={204: None}, summary="Revoke one of your tokens")
 def revoke_token(request: HttpRequest, token_id: UUID):
-    updated = ApiToken.objects.filter(pk=token_id, user=request.auth_user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    if not updated:
+    if not services.revoke_token(request.auth_user, token_id):
         raise NotFound("no such active token")
     return Status(204, None)
 

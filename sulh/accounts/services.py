@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,6 +40,18 @@ def issue_token(username: str, password: str, otp: str | None, name: str, reques
     if not name.strip():
         raise ValidationFailed("give the token a name", field="name")
     return ApiToken.issue(user, name.strip())
+
+
+def revoke_token(user: User, token_id) -> bool:
+    """Revoke one of the user's active tokens. Through save(), not a queryset update: the change is then
+    logged (api_token.updated) like any other, and `sulh log verify --database` finds the row as logged."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+        if token is None:
+            return False
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return True
 
 
 def start_totp_enrolment(user: User) -> TOTPDevice:

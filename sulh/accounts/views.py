@@ -11,7 +11,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -137,7 +136,7 @@ def tokens(request):
             except ValueError:
                 pk = None
             if pk is not None:
-                ApiToken.objects.filter(user=user, pk=pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+                services.revoke_token(user, pk)
             return redirect("accounts:tokens")
         form = TokenForm(request.POST)
         if form.is_valid():

@@ -1,10 +1,12 @@
 """Idempotent POSTs for the API (the header of the IETF draft "The Idempotency-Key HTTP Header Field")."""
 
 import functools
+import hashlib
 import json
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.http.request import RawPostDataException
 from ninja.responses import NinjaJSONEncoder
 
 from .errors import Conflict, ValidationFailed
@@ -25,7 +27,7 @@ def idempotent(view):
             return view(request, *args, **kwargs)
         if len(key) > 200:
             raise ValidationFailed(f"{HEADER} is longer than 200 characters", field=HEADER)
-        fingerprint = IdempotencyKey.fingerprint(request.method, request.path, request.body)
+        fingerprint = IdempotencyKey.fingerprint(request.method, request.path, _body_for_fingerprint(request))
         previous = IdempotencyKey.objects.filter(user=request.auth_user, key=key).first()
         if previous is not None:
             return _replay(previous, fingerprint)
@@ -43,6 +45,25 @@ def idempotent(view):
         return result
 
     return wrapper
+
+
+def _body_for_fingerprint(request: HttpRequest) -> bytes:
+    """The raw body; for a multipart upload, which Django has read as a stream and keeps no copy of by now
+    (request.body would raise), its parsed parts: every field, and each file's name, size and SHA-256."""
+    try:
+        return request.body
+    except RawPostDataException:
+        pass
+    files = []
+    for name, uploads in sorted(request.FILES.lists()):
+        for f in uploads:
+            digest = hashlib.sha256()
+            for chunk in f.chunks():
+                digest.update(chunk)
+            f.seek(0)
+            files.append([name, f.name, f.size, digest.hexdigest()])
+    parts = {"fields": sorted(request.POST.lists()), "files": files}
+    return b"multipart " + json.dumps(parts, sort_keys=True).encode()
 
 
 def _dump(payload):

@@ -24,6 +24,21 @@ class LedgerReceiptMiddleware:
     def __call__(self, request):
         with collecting_receipts() as receipts, acting_as(_RequestActor(request)):
             response = self.get_response(request)
+        receipts = _committed(receipts)
         if receipts:
             response["Sulh-Receipt"] = ", ".join(r.header() for r in receipts)
         return response
+
+
+def _committed(receipts: list) -> list:
+    """The receipts whose entries are in the log now. An append is collected as it is made, but a refusal
+    raised later in the same transaction (or an idempotent request that lost its race and replays) rolls
+    it back: its leaf index will be another entry's, and a receipt for it would accuse the log wrongly."""
+    if not receipts:
+        return receipts
+    from .models import LogEntry
+
+    stored = dict(
+        LogEntry.objects.filter(index__in=[r.leaf_index for r in receipts]).values_list("index", "entry_hash")
+    )
+    return [r for r in receipts if stored.get(r.leaf_index) == r.entry_hash]

@@ -91,7 +91,8 @@ def _write_atomic(target: Path, data: bytes) -> None:
 
 class DatabaseSource:
     """The verifier's Source read straight from this server's tables, forgiving of missing rows so that
-    the verifier, not a crash, reports them (a missing node reads as zeros, a missing entry is skipped)."""
+    the verifier, not a crash, reports them (a missing node reads as zeros; a bundle ends before its first
+    missing entry, which the verifier then names)."""
 
     def fetch(self, path: str) -> bytes | None:
         if path == "checkpoint":
@@ -105,7 +106,11 @@ class DatabaseSource:
         if kind == "entries":
             start = n * merkle.TILE_WIDTH
             rows = LogEntry.objects.filter(index__gte=start, index__lt=start + w).order_by("index")
-            bodies = [bytes(b) for b in rows.values_list("body", flat=True)]
+            bodies = []
+            for expected, (index, body) in enumerate(rows.values_list("index", "body"), start):
+                if index != expected:
+                    break  # cut at the first missing entry, so that the verifier names that one
+                bodies.append(bytes(body))
             return b"".join(len(b).to_bytes(2, "big") + b for b in bodies) if bodies else None
         coords = merkle.tile_coords(level, n, w)
         ids = [merkle.stored_hash_index(lv, i) for lv, i in coords]

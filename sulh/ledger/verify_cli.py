@@ -78,6 +78,7 @@ def run_verify(opts: dict, out=print, err=None) -> int:
         from . import audit
 
         audit.check_entry_rows(report, report.size)
+        audit.check_tree_nodes(report, report.size)
         audit.check_records(report, report.size)
     for line in report.lines():
         out(line)
