@@ -157,13 +157,12 @@ def verify_log(
     cp = opened.checkpoint
     report.size, report.root, report.checkpoint = cp.size, cp.root, opened
 
-    leaves, bodies = _fetch_entries(report, source, cp.size, progress)
-    if leaves is None:
+    bundles = _fetch_entries(report, source, cp.size, progress, check_entries)
+    if bundles is None:
         return report
     if check_entries:
-        _check_entries(report, bodies)
-    del bodies
-    root, prefix_root = _check_tree(report, source, leaves, cp.size, _saved_size(saved_checkpoint, trust, report))
+        _check_entries(report, bundles)
+    root, prefix_root = _check_tree(report, source, bundles, cp.size, _saved_size(saved_checkpoint, trust, report))
     if root != cp.root:
         report.problem(
             "checkpoint",
@@ -201,39 +200,122 @@ def _open(report: Report, note: bytes, trust: Trust) -> OpenedCheckpoint | None:
     return opened
 
 
-def _fetch_entries(report: Report, source: Source, size: int, progress) -> tuple[list[bytes] | None, list[bytes]]:
-    leaves: list[bytes] = []
-    bodies: list[bytes] = []
+@dataclass
+class _Bundle:
+    """What one entry bundle yields: its leaf hashes (joined), the root of its 256 leaves when full (tree
+    level 8), and, for the entry checks, a summary of each entry (or the error that makes it malformed)."""
+
+    count: int  # entries found in the file
+    leaves: bytes = b""
+    root8: bytes | None = None
+    summaries: list | None = None
+    malformed: bool = False
+
+
+def _summarise(body: bytes):
+    """(record type, record id, version, time) of a well-formed entry, else the error as a string."""
+    try:
+        e = json.loads(body)
+        if rfc8785.dumps(e) != body:
+            raise ValueError("not in RFC 8785 canonical form")
+        if set(e) != _FIELDS:
+            raise ValueError(f"fields {sorted(e)} are not {sorted(_FIELDS)}")
+        return (e["record"]["type"], e["record"]["id"], int(e["version"]), str(e["time"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        return str(exc)
+
+
+# Below this many bundles (64 × 256 entries) starting worker processes costs more than it saves.
+PARALLEL_MIN_BUNDLES = 64
+
+
+def _work(data_or_path, want: int, summarise: bool) -> _Bundle:
+    """One bundle's hashing, in a worker process or inline: split, hash each entry as a leaf, and for a
+    full bundle hash its subtree up to tree level 8 (so the main process only combines 1/256 of the nodes)."""
+    data = data_or_path if isinstance(data_or_path, bytes) else Path(data_or_path).read_bytes()
+    got = _split_bundle(data)
+    if got is None:
+        return _Bundle(0, malformed=True)
+    if len(got) < want:
+        return _Bundle(len(got))
+    got = got[:want]
+    h, leaf, node = _sha256, b"\x00", b"\x01"
+    leaves = [h(leaf + b).digest() for b in got]
+    root8 = None
+    if want == merkle.TILE_WIDTH:
+        level = leaves
+        while len(level) > 1:
+            level = [h(node + a + b).digest() for a, b in zip(level[::2], level[1::2], strict=True)]
+        root8 = level[0]
+    return _Bundle(want, b"".join(leaves), root8, [_summarise(b) for b in got] if summarise else None)
+
+
+def _work_many(jobs: list[tuple[str, int]], summarise: bool) -> list[_Bundle]:
+    return [_work(path, want, summarise) for path, want in jobs]
+
+
+def _bundle_plan(size: int) -> list[tuple[int, int | None]]:
     full, part = divmod(size, merkle.TILE_WIDTH)
-    bundles = [(n, None) for n in range(full)] + ([(full, part)] if part else [])
-    for k, (n, width) in enumerate(bundles):
+    return [(n, None) for n in range(full)] + ([(full, part)] if part else [])
+
+
+def _fetch_entries(report: Report, source: Source, size: int, progress, summarise: bool) -> list[_Bundle] | None:
+    plan = _bundle_plan(size)
+    results: list[_Bundle | None] = [None] * len(plan)
+    local = isinstance(source, DirSource) and len(plan) >= PARALLEL_MIN_BUNDLES
+    if local:  # files on this machine: read and hash them on every core
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        jobs = []
+        for n, width in plan:
+            path = source.root / merkle.entries_path(n, width)
+            if width is not None and not path.is_file():
+                path = source.root / merkle.entries_path(n)  # a later, full bundle also holds these entries
+            jobs.append((str(path) if path.is_file() else None, width or merkle.TILE_WIDTH))
+        missing = [k for k, (path, _) in enumerate(jobs) if path is None]
+        if missing:
+            _missing(report, plan, missing[0])
+            return None
+        chunk = 32
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            futures = [pool.submit(_work_many, jobs[i : i + chunk], summarise) for i in range(0, len(jobs), chunk)]
+            for i, fut in enumerate(futures):
+                results[i * chunk : i * chunk + chunk] = fut.result()
+                if progress and i % 32 == 31:
+                    progress(f"{min(len(jobs), (i + 1) * chunk) * merkle.TILE_WIDTH:,} entries read")
+    else:
+        for k, (n, width) in enumerate(plan):
+            data = source.fetch(merkle.entries_path(n, width))
+            if data is None and width is not None:
+                data = source.fetch(merkle.entries_path(n))
+            if data is None:
+                _missing(report, plan, k)
+                return None
+            results[k] = _work(data, width or merkle.TILE_WIDTH, summarise)
+    for (n, width), b in zip(plan, results, strict=True):
         path = merkle.entries_path(n, width)
-        data = source.fetch(path)
         want = width or merkle.TILE_WIDTH
-        if data is None and width is not None:
-            full_data = source.fetch(merkle.entries_path(n))  # a later, full bundle also holds these entries
-            data = full_data
-        if data is None:
-            report.problem(path, f"entry bundle missing: entries {n * 256:,}..{n * 256 + want - 1:,} cannot be checked")
-            return None, []
-        got = _split_bundle(data)
-        if got is None:
+        if b.malformed:
             report.problem(path, "entry bundle is malformed (a length prefix runs past its end)")
-            return None, []
-        if len(got) < want:
-            first_missing = n * merkle.TILE_WIDTH + len(got)
+            return None
+        if b.count < want:
             report.problem(
-                f"entry {first_missing:,}",
-                f"missing: {path} holds {len(got)} entries where the checkpoint needs {want} "
+                f"entry {n * merkle.TILE_WIDTH + b.count:,}",
+                f"missing: {path} holds {b.count} entries where the checkpoint needs {want} "
                 "(entries were deleted from the log)",
             )
-            return None, []
-        got = got[:want]
-        bodies.extend(got)
-        leaves.extend([_sha256(b"\x00" + b).digest() for b in got])
-        if progress and k % 1000 == 999:
-            progress(f"{len(leaves):,} entries read")
-    return leaves, bodies
+            return None
+    return results
+
+
+def _missing(report: Report, plan, k: int):
+    n, width = plan[k]
+    want = width or merkle.TILE_WIDTH
+    report.problem(
+        merkle.entries_path(n, width),
+        f"entry bundle missing: entries {n * 256:,}..{n * 256 + want - 1:,} cannot be checked",
+    )
 
 
 def _split_bundle(data: bytes) -> list[bytes] | None:
@@ -250,36 +332,73 @@ def _split_bundle(data: bytes) -> list[bytes] | None:
     return out
 
 
+def _split_hashes(blob: bytes) -> list[bytes]:
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
 def _check_tree(
-    report: Report, source: Source, leaves: list[bytes], size: int, prefix_size: int | None
+    report: Report, source: Source, bundles: list[_Bundle], size: int, prefix_size: int | None
 ) -> tuple[bytes, bytes | None]:
-    """Recompute every level from the leaves, compare each hash tile, and return the root (and the root of
-    the first `prefix_size` leaves, for a saved checkpoint)."""
+    """Compare every hash tile with the hashes recomputed from the entries, and return the root (and the
+    root of the first `prefix_size` entries, for a saved checkpoint). Full bundles arrive with their level-8
+    subtree roots; only the last, partial bundle's levels 1..7 are computed here."""
+    bad_tiles = _compare_leaf_tiles(report, source, bundles)
+    full = size // merkle.TILE_WIDTH
+    tail = _split_hashes(bundles[-1].leaves) if size % merkle.TILE_WIDTH else []
+    level8 = [b.root8 for b in bundles[:full]]
     frontier: list[bytes] = []
-    level_hashes = leaves
-    level = 0
-    bad_tiles = 0
-    while level_hashes:
-        if level % merkle.TILE_HEIGHT == 0:
-            bad_tiles += _compare_tiles(report, source, level // merkle.TILE_HEIGHT, level_hashes, bad_tiles)
-        if len(level_hashes) & 1:
-            frontier.append(level_hashes[-1])
-        h, node = _sha256, b"\x01"
-        level_hashes = [h(node + a + b).digest() for a, b in zip(level_hashes[::2], level_hashes[1::2], strict=False)]
+    hashes, level = tail, 0
+    h, node = _sha256, b"\x01"
+    while True:
+        if level and level % merkle.TILE_HEIGHT == 0 and hashes:
+            bad_tiles += _compare_tiles(report, source, level // merkle.TILE_HEIGHT, hashes, bad_tiles)
+        if len(hashes) & 1:
+            frontier.append(hashes[-1])
+        nxt = [h(node + a + b).digest() for a, b in zip(hashes[::2], hashes[1::2], strict=False)]
         level += 1
-    root = merkle.root_from_frontier(list(reversed(frontier)))
+        if level == merkle.TILE_HEIGHT:
+            nxt = level8  # the tail (< 256 entries) has nothing at level 8; the full bundles' roots are it
+        if not nxt and level >= merkle.TILE_HEIGHT:
+            break
+        hashes = nxt
+    root = merkle.root_from_frontier(list(reversed(frontier))) if size else merkle.EMPTY_ROOT
     if bad_tiles == 0:
         report.notes.append("every stored tree hash (tile) matches the hashes recomputed from the entries")
     prefix_root = None
     if prefix_size is not None and 0 < prefix_size <= size:
+        leaves = _split_hashes(b"".join(b.leaves for b in bundles[: -(-prefix_size // merkle.TILE_WIDTH)]))
         prefix_root = merkle.root_from_leaf_hashes(leaves[:prefix_size])
     return root, prefix_root
 
 
-def _compare_tiles(report: Report, source: Source, tile_level: int, hashes: list[bytes], bad_before: int) -> int:
+def _compare_leaf_tiles(report: Report, source: Source, bundles: list[_Bundle]) -> int:
+    """Level-0 tiles against the leaves, bundle by bundle: the bytes compare whole; only a tile that
+    differs is split to name the entries."""
+    bad = 0
+    for n, b in enumerate(bundles):
+        width = None if len(b.leaves) == 32 * merkle.TILE_WIDTH else len(b.leaves) // 32
+        data = source.fetch(merkle.tile_path(0, n, width))
+        if data is None and width is not None:
+            full = source.fetch(merkle.tile_path(0, n))
+            data = full[: len(b.leaves)] if full is not None else None
+        if data == b.leaves:
+            continue
+        before = bad
+        pad = [bytes(32)] * (n * merkle.TILE_WIDTH)  # positions before this tile: _compare_tiles indexes by n
+        bad += _compare_tiles(report, source, 0, pad + _split_hashes(b.leaves), bad, only=n)
+        if bad == before:
+            bad += 1
+    return bad
+
+
+def _compare_tiles(
+    report: Report, source: Source, tile_level: int, hashes: list[bytes], bad_before: int, only: int | None = None
+) -> int:
     bad = 0
     full, part = divmod(len(hashes), merkle.TILE_WIDTH)
     for n, width in [(n, None) for n in range(full)] + ([(full, part)] if part else []):
+        if only is not None and n != only:
+            continue
         w = width or merkle.TILE_WIDTH
         path = merkle.tile_path(tile_level, n, width)
         data = source.fetch(path)
@@ -321,29 +440,25 @@ def _compare_tiles(report: Report, source: Source, tile_level: int, hashes: list
 _FIELDS = {"v", "kind", "record", "version", "actor", "time", "content_sha256"}
 
 
-def _check_entries(report: Report, bodies: list[bytes]) -> None:
+def _check_entries(report: Report, bundles: list[_Bundle]) -> None:
     """What the hashes cannot say: each entry is well-formed canonical JSON, each record's versions run
     1, 2, 3 … and entry times never run backwards."""
     last_version: dict[tuple[str, str], tuple[int, int]] = {}
     last_time, last_time_index = "", -1
     bad = 0
-    for i, body in enumerate(bodies):
-        try:
-            e = json.loads(body)
-            if rfc8785.dumps(e) != body:
-                raise ValueError("not in RFC 8785 canonical form")
-            if set(e) != _FIELDS:
-                raise ValueError(f"fields {sorted(e)} are not {sorted(_FIELDS)}")
-            key = (e["record"]["type"], e["record"]["id"])
-            version, time = int(e["version"]), str(e["time"])
-        except (ValueError, KeyError, TypeError) as exc:
-            report.problem(f"entry {i:,}", f"malformed: {exc}")
+    i = -1
+    for summary in (s for b in bundles for s in b.summaries):
+        i += 1
+        if isinstance(summary, str):
+            report.problem(f"entry {i:,}", f"malformed: {summary}")
             bad += 1
             continue
+        rtype, rid, version, time = summary
+        key = (rtype, rid)
         prev = last_version.get(key)
         expected = 1 if prev is None else prev[0] + 1
         if version != expected:
-            where = f"{key[0]} {key[1]}"
+            where = f"{rtype} {rid}"
             if prev is not None and version <= prev[0]:
                 msg = f"version {version} comes after version {prev[0]} (entry {prev[1]:,}): entries reordered"
             else:
@@ -363,7 +478,7 @@ def _check_entries(report: Report, bodies: list[bytes]) -> None:
             return
     if bad == 0:
         report.notes.append(
-            f"all {len(bodies):,} entries are canonical, each record's versions run in order, times never go back"
+            f"all {i + 1:,} entries are canonical, each record's versions run in order, times never go back"
         )
 
 

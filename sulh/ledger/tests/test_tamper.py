@@ -329,6 +329,15 @@ def test_an_altered_inner_node_names_the_node(users, level, index):
 # --- a mirror --------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["sequential", "parallel"])
+def both_ways(request, monkeypatch):
+    """Run a mirror check both inline and with the worker processes used for large mirrors."""
+    from sulh.ledger import verify
+
+    monkeypatch.setattr(verify, "PARALLEL_MIN_BUNDLES", 1 if request.param == "parallel" else 10**9)
+    return request.param
+
+
 def _entry_offset(bundle: bytes, k: int) -> int:
     at = 0
     for _ in range(k):
@@ -336,13 +345,13 @@ def _entry_offset(bundle: bytes, k: int) -> int:
     return at + 2
 
 
-def test_a_clean_mirror_verifies(world, tmp_path):
+def test_a_clean_mirror_verifies(world, tmp_path, both_ways):
     report = verify_mirror(export_mirror(tmp_path))
     assert report.ok, report.lines()
     assert report.size == ledger.tree_size()
 
 
-def test_a_byte_changed_in_an_entry_bundle_names_the_entry(world, tmp_path):
+def test_a_byte_changed_in_an_entry_bundle_names_the_entry(world, tmp_path, both_ways):
     d = export_mirror(tmp_path)
     n = newest(world.claims[2]).index
     [path] = [p for p in (d / "tile" / "entries").rglob("*") if p.is_file()]
@@ -356,7 +365,7 @@ def test_a_byte_changed_in_an_entry_bundle_names_the_entry(world, tmp_path):
     assert at(report, "checkpoint")
 
 
-def test_a_byte_changed_in_a_hash_tile_names_the_entry_or_node(big, tmp_path):
+def test_a_byte_changed_in_a_hash_tile_names_the_entry_or_node(big, tmp_path, both_ways):
     d = export_mirror(tmp_path)
     tile0 = d / "tile" / "0" / "001"
     data = bytearray(tile0.read_bytes())
@@ -375,7 +384,7 @@ def test_a_byte_changed_in_a_hash_tile_names_the_entry_or_node(big, tmp_path):
 
 
 @pytest.mark.parametrize("which", ["hash tile", "entry bundle", "checkpoint"])
-def test_a_file_removed_from_the_mirror_is_named(world, tmp_path, which):
+def test_a_file_removed_from_the_mirror_is_named(world, tmp_path, which, both_ways):
     d = export_mirror(tmp_path)
     if which == "checkpoint":
         path = d / "checkpoint"
