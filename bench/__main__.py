@@ -1,12 +1,14 @@
 """`python -m bench [--only create|list] [--incidents N] [--db sqlite|postgres|both] [--quick] [--output PATH]`"""
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from . import cases, report
-from .scratch import PG_ADMIN_URL, ROOT, pg_available
+from .doc import DOC, replace_section
+from .scratch import PG_ADMIN_URL, pg_available
 
 
 def log(msg: str) -> None:
@@ -20,7 +22,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default=None,
                    help="default: both when PostgreSQL answers, else sqlite")
     p.add_argument("--quick", action="store_true", help="a small smoke run; does not rewrite docs/benchmarks.md")
-    p.add_argument("--output", type=Path, default=None, help="where to write the Markdown (default docs/benchmarks.md)")
+    p.add_argument("--output", type=Path, default=None,
+                   help="the Markdown file whose 'incidents' section to write (default docs/benchmarks.md)")
     return p.parse_args(argv)
 
 
@@ -53,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         dbs = [args.db]
 
     started = time.perf_counter()
+    load0 = os.getloadavg()[0]
     results: dict[str, dict] = {}
     for db in dbs:
         results[db] = {}
@@ -65,17 +69,18 @@ def main(argv: list[str] | None = None) -> int:
 
     mach = report.machine(pg_version)
     notes = report.observations(results, s)
-    doc = report.render(results, s, mach, notes, extra_notes, argv)
+    wall_s = time.perf_counter() - started
+    doc = report.render(results, s, mach, notes, extra_notes, argv, load=(load0, os.getloadavg()[0]), wall_s=wall_s)
     # Print the tables (everything up to the query plans).
-    log("\n" + doc.split("\n## Query plans")[0])
-    log(f"(whole run: {time.perf_counter() - started:.0f} s)")
-    output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
+    log("\n" + doc.split("\n" + report.PLANS_HEADING)[0])
+    log(f"(whole run: {wall_s:.0f} s)")
+    output = args.output or (None if args.quick else DOC)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(doc, encoding="utf-8")
-        log(f"written: {output}")
+        # Only this benchmark's section: the others (the ledger's) keep theirs.
+        replace_section(report.SECTION, doc, output)
+        log(f"written: section {report.SECTION!r} of {output}")
     else:
-        log("(--quick: docs/benchmarks.md left as it is; --output PATH to write the report)")
+        log("(--quick: docs/benchmarks.md left as it is; --output PATH to write the section)")
     return 0
 
 

@@ -168,7 +168,7 @@ def bench_list(db: str, s: Settings, log) -> ListResults:
         out.load_wall_s = time.perf_counter() - t0
         log(f"  bulk load: {out.load['incidents']:,} incidents, {out.load['claims']:,} claims in "
             f"{out.load['insert_s']:.1f} s insert (+{out.load['locate_s']:.1f} s locating seed points, "
-            f"{out.load['analyze_s']:.1f} s ANALYZE; {out.load_wall_s:.1f} s with process start)")
+            f"{out.load['analyze_s']:.1f} s VACUUM ANALYZE; {out.load_wall_s:.1f} s with process start)")
         out.explain = {user: env.seed("explain", user) for user in (PARTY_USER, MEDIATOR_USER)}
         tokens = {user: env.token(user) for user in (PARTY_USER, MEDIATOR_USER)}
         port = env.serve()

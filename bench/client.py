@@ -68,6 +68,11 @@ class Conn:
                     raise
         raise AssertionError("unreachable")
 
+    def reset(self) -> None:
+        """A fresh connection, after one broke mid-response."""
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -162,24 +167,35 @@ def time_get(
     """GET `path` warmups + reps times, one after the other on one connection; stops after max_seconds
     (at least 5 measured repetitions, unless fewer were asked for)."""
     timing = Timing(label=label, latencies=[])
+
+    def get():
+        try:
+            return conn.request("GET", path, stream=stream)
+        except (http.client.HTTPException, OSError) as e:  # a response cut short is an error of this scenario
+            conn.reset()
+            return 0, repr(e).encode(), 0.0, 0.0
+
     for _ in range(warmups):
-        conn.request("GET", path, stream=stream)
+        status, data, _, _ = get()
+        if status != 200:
+            timing.errors += 1
+            timing.first_error = timing.first_error or f"warm-up: {status}: {data[:300].decode(errors='replace')}"
     started = time.monotonic()
     for i in range(reps):
-        status, data, elapsed, first = conn.request("GET", path, stream=stream)
+        status, data, elapsed, first = get()
         if status != 200:
             timing.errors += 1
             timing.first_error = timing.first_error or f"{status}: {data[:300].decode(errors='replace')}"
-            continue
-        timing.latencies.append(elapsed)
-        timing.ttfb.append(first)
-        timing.bytes = len(data)
-        if timing.count is None:
-            if stream:
-                rows = csv.reader(io.StringIO(data.decode("utf-8")))
-                timing.count = max(sum(1 for _ in rows) - 1, 0)  # without the header line
-            else:
-                timing.count = json.loads(data).get("count")
+        else:
+            timing.latencies.append(elapsed)
+            timing.ttfb.append(first)
+            timing.bytes = len(data)
+            if timing.count is None:
+                if stream:
+                    rows = csv.reader(io.StringIO(data.decode("utf-8")))
+                    timing.count = max(sum(1 for _ in rows) - 1, 0)  # without the header line
+                else:
+                    timing.count = json.loads(data).get("count")
         if time.monotonic() - started > max_seconds and i + 1 >= min(5, reps):
             break
     return timing

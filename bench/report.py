@@ -97,9 +97,10 @@ def export_table(res: ListResults) -> str:
         last = t.ms(50)
         rows.append([role, f"{t.count:,}" if t.count is not None else "–", f"{t.bytes / 1e6:.2f}",
                      f"{percentile(t.ttfb, 50) * 1000:.0f}", f"{last:.0f}", f"{t.ms(99):.0f}",
-                     f"{(t.count or 0) / (last / 1000):,.0f}" if last else "–", len(t.latencies)])
+                     f"{(t.count or 0) / (last / 1000):,.0f}" if last == last and last else "–", len(t.latencies),
+                     f"**{t.errors}**" if t.errors else 0])
     return _table(["export.csv, one week (13–20 Oct)", "rows", "MB", "first byte p50 ms", "last byte p50 ms",
-                   "last byte p99 ms", "rows/s (p50)", "n"], rows)
+                   "last byte p99 ms", "rows/s (p50)", "n", "errors"], rows)
 
 
 def load_line(res: ListResults) -> str:
@@ -108,7 +109,8 @@ def load_line(res: ListResults) -> str:
     return (f"Bulk load (ORM `bulk_create`, batches of 5,000 incidents, one transaction each): "
             f"**{ld['incidents']:,} incidents and {ld['claims']:,} claims in {ld['insert_s']:.1f} s** "
             f"({rate:,.0f} incidents/s), plus {ld['locate_s']:.1f} s to locate {ld['seed_points']} seed points"
-            + (f" and {ld['analyze_s']:.1f} s of `ANALYZE`" if ld["analyze_s"] >= 0.05 else "")
+            + (f" and {ld['analyze_s']:.1f} s of `VACUUM (ANALYZE)` (what autovacuum does within a minute or two of such"
+               " a load)" if ld["analyze_s"] >= 0.05 else "")
             + f"; {res.load_wall_s:.1f} s including the process start.")
 
 
@@ -147,6 +149,8 @@ def observations(results: dict, settings: Settings) -> list[str]:
             if t.errors:
                 notes.append(f"{db}: {t.errors} failed requests for {label} ({role}): `{t.first_error}`.")
         for role, t in lr.exports:
+            if t.errors:
+                notes.append(f"{db}: {t.errors} failed one-week CSV exports ({role}): `{t.first_error}`.")
             last = t.ms(50)
             if last and (t.count or 0) / (last / 1000) < EXPORT_ROWS_PER_S_MIN:
                 notes.append(f"{db}: the one-week CSV export ({role}) streams only "
@@ -154,15 +158,39 @@ def observations(results: dict, settings: Settings) -> list[str]:
     return notes
 
 
-def render(results: dict, settings: Settings, mach: dict, notes: list[str], extra_notes: list[str], argv: list[str]) -> str:
+SECTION = "incidents"
+PLANS_HEADING = "### Query plans"
+
+
+def render(results: dict, settings: Settings, mach: dict, notes: list[str], extra_notes: list[str], argv: list[str],
+           load: tuple[float, float] | None = None, wall_s: float | None = None) -> str:
+    """The "incidents" section of docs/benchmarks.md (bench.doc.replace_section writes it in place)."""
+    shown = [a for i, a in enumerate(argv) if a != "--output" and (i == 0 or argv[i - 1] != "--output")]
+    shown = [a for a in shown if not a.startswith("--output=")]  # where it was written says nothing of the run
     out = [
-        "# Benchmarks",
+        "## Incident register: creation, list and export",
+        "",
+        f"Measured on {mach['date']} with `{' '.join(['python -m bench', *shown])}`"
+        + " (rerun: `make bench`, or `.venv/bin/python -m bench [--only create|list] [--incidents N]"
+        + " [--db sqlite|postgres|both] [--quick]`)."
+        + (f" Whole run: {wall_s / 60:.1f} min." if wall_s else ""),
+        "",
+        "| machine |  |",
+        "|---|---:|",
+        f"| CPU | {mach['cpu']}, {mach['cores']} cores |",
+        f"| memory | {mach['memory']} |",
+        f"| OS | {mach['os']} |",
+        f"| Python | {mach['python']} |",
+        f"| SQLite | {mach['sqlite']} |",
+        f"| PostgreSQL | {mach['postgresql']} |",
         "",
         "What is measured: a real `sulh serve` process (uvicorn, one worker, as shipped) on 127.0.0.1, in a scratch",
         "data directory under a temporary directory (and, for PostgreSQL, a scratch database `sulh_bench`, dropped",
         "afterwards), migrated with `sulh migrate`, with users and organisations created by `bench/seed.py` and",
         "tokens issued with `sulh token create`. Requests are real HTTP/1.1 over keep-alive `http.client`",
-        "connections, one per client thread. The client and the server share the machine below.",
+        "connections, one per client thread. The client and the server share the machine above"
+        + (f"; load average {load[0]:.1f} when the run began, {load[1]:.1f} when it ended (1 minute; the machine"
+           " is shared, so other work may have run alongside)" if load else "") + ".",
         "",
         f"1. **Incident creation**: `POST /api/v1/incidents` with a bearer token, {settings.create_count:,} valid and",
         "   varied payloads per run (the sample places of `sulh/conftest.py` jittered by up to 0.01°, each filed",
@@ -178,36 +206,24 @@ def render(results: dict, settings: Settings, mach: dict, notes: list[str], extr
         "   many ran). *found* is the `count` the API returned. Then `GET /api/v1/incidents/export.csv` for one week,",
         f"   read to the last byte: {settings.export_warmups} warm-up and up to {settings.export_reps} repetitions.",
         "",
-        "Rerun with `make bench` (`.venv/bin/python -m bench`; `--only create|list`, `--incidents N`,",
-        "`--db sqlite|postgres|both`, `--quick` for a smoke run that does not rewrite this file). PostgreSQL is",
-        "used when it answers at `postgres://postgres@127.0.0.1:5432/postgres` (`SULH_BENCH_PG_URL` to change).",
-        "Bold figures are over the 200 ms p99 goal for a list page or are errors.",
-        "",
-        "## Machine",
-        "",
-        f"- Date: {mach['date']}",
-        f"- CPU: {mach['cpu']}, {mach['cores']} cores",
-        f"- Memory: {mach['memory']}",
-        f"- OS: {mach['os']}",
-        f"- Python {mach['python']}, SQLite {mach['sqlite']}, PostgreSQL {mach['postgresql']}",
-        f"- Command: `python -m bench {' '.join(argv)}`".rstrip() + "",
+        "Bold figures are over the 200 ms p99 goal for a list page, or are errors.",
     ]
     for line in extra_notes:
         out += ["", f"> **Note:** {line}"]
     for db, parts in results.items():
-        out += ["", f"## {'SQLite' if db == 'sqlite' else 'PostgreSQL'}", ""]
+        out += ["", f"### {'SQLite' if db == 'sqlite' else 'PostgreSQL'}", ""]
         if parts.get("create"):
-            out += ["### Incident creation", "", create_table(parts["create"]), ""]
+            out += ["#### Incident creation", "", create_table(parts["create"]), ""]
         lr = parts.get("list")
         if lr:
-            out += [f"### Incident list at {lr.load['incidents']:,} incidents", "", load_line(lr), "",
+            out += [f"#### Incident list at {lr.load['incidents']:,} incidents", "", load_line(lr), "",
                     list_table(lr), "", export_table(lr), ""]
-    out += ["## Observations", ""]
+    out += ["### Observations", ""]
     out += [f"- {n}" for n in notes] if notes else ["- Nothing over the goals in this run."]
     plans = [(db, parts["list"].explain) for db, parts in results.items() if parts.get("list") and parts["list"].explain]
     if plans:
-        out += ["", "## Query plans", "",
-                "The list's two queries for the party user with no filter (the page, then the count that",
+        out += ["", PLANS_HEADING, "",
+                "The list's two queries for each user with no filter (the page, then the count that",
                 "`LimitOffsetPagination` runs on every page), as the database plans them after the load.", ""]
         for db, explain in plans:
             for user, queries in explain.items():

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
@@ -63,17 +63,13 @@ def create_incident(request: HttpRequest, payload: IncidentIn):
 @router.get("/incidents/export.csv", summary="Export as CSV in ACLED's columns", response={200: None})
 def export_csv(request: HttpRequest, filters: Query[IncidentFilterIn]):
     qs = services.search_incidents(request.auth_user, filters.to_filter())
-    response = StreamingHttpResponse(export.acled_csv(request.auth_user, qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="incidents-acled.csv"'
-    return response
+    return export.ExportResponse(export.acled_csv(request.auth_user, qs), "text/csv; charset=utf-8", "incidents-acled.csv")
 
 
 @router.get("/incidents/export.geojson", summary="Export as a GeoJSON FeatureCollection", response={200: None})
 def export_geojson(request: HttpRequest, filters: Query[IncidentFilterIn]):
     qs = services.search_incidents(request.auth_user, filters.to_filter())
-    response = StreamingHttpResponse(export.geojson(request.auth_user, qs), content_type="application/geo+json")
-    response["Content-Disposition"] = 'attachment; filename="incidents.geojson"'
-    return response
+    return export.ExportResponse(export.geojson(request.auth_user, qs), "application/geo+json", "incidents.geojson")
 
 
 @router.get("/incidents/{ref}", response=IncidentDetailOut, summary="An incident (by UUID or code) with its claims")

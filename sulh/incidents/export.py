@@ -9,7 +9,10 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+
+from asgiref.sync import sync_to_async
+from django.http import StreamingHttpResponse
 
 from sulh.charter.loader import get_charter
 
@@ -194,3 +197,24 @@ def geojson(user, qs) -> Iterator[str]:
         yield chunk if first else ",\n" + chunk
         first = False
     yield "]}\n"
+
+
+class ExportResponse(StreamingHttpResponse):
+    """A download streamed from a synchronous generator that reads the database, under ASGI as under WSGI.
+
+    Django serves a synchronous iterator under ASGI by reading it to the end first (`sync_to_async(list)`):
+    the whole export in memory, and not one byte sent until the last row is written. Here each part is
+    made in turn on the request's own thread (thread_sensitive, the thread the view ran on, holding its
+    database connection) and sent as soon as it is made.
+    """
+
+    def __init__(self, content: Iterator[str], content_type: str, filename: str):
+        super().__init__(content, content_type=content_type)
+        self["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        parts = iter(self.streaming_content)
+        end = object()
+        next_part = sync_to_async(next, thread_sensitive=True)
+        while (part := await next_part(parts, end)) is not end:
+            yield part

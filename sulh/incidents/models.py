@@ -9,8 +9,9 @@ import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,10 @@ class Audience(models.TextChoices):
     MEDIATORS = "mediators", _("Mediators only")
     PARTIES = "parties", _("Both parties, monitors and mediators")
     PUBLIC = "public", _("Public, once the incident is published")
+
+
+# Audiences that parties and joint monitoring teams may read (besides their own organisation's claims).
+SHARED_WITH_PARTIES = (Audience.PARTIES, Audience.PUBLIC)
 
 
 class IncidentStatus(models.TextChoices):
@@ -107,11 +112,21 @@ class Incident(EventFields, PlaceFields):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # What the incident's claims say, kept by the services with every change of a claim (see
+    # refresh_claim_flags), so that the list need not look through the claims of every incident it counts.
+    has_filed_claim = models.BooleanField(
+        default=False, editable=False, help_text="At least one of its claims is filed (mediators see it)."
+    )
+    has_shared_claim = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="At least one of its claims is filed for the parties or the public (parties and monitors see it).",
+    )
 
     class Meta:
         ordering = ["-date_start", "-code"]
         indexes = [
-            models.Index(fields=["date_start"]),
+            models.Index(fields=["date_start", "code"]),  # the list's order, read backwards
             models.Index(fields=["sector", "date_start"]),
             models.Index(fields=["event_type", "date_start"]),
             models.Index(fields=["alleged_violator", "date_start"]),
@@ -177,7 +192,16 @@ class Claim(EventFields):
                 name="claim_deaths_best_le_high",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "audience"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            # For the list, once per incident: does the user's organisation have a claim on it
+            # (incident_visibility_q); has a given party a claim on it that the user may read (the `party`
+            # filter). Each covers its query, probed by incident (SQLite) or read once for a hash of incident
+            # ids (PostgreSQL). No index on claims starts with their status: SQLite runs without ANALYZE
+            # statistics and would take it for these probes, reading every filed claim for each incident.
+            models.Index(fields=["organisation", "incident"]),
+            models.Index(fields=["incident", "reporting_party", "status", "audience", "organisation"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident.code}/C{self.seq} ({self.source_name})"
@@ -207,26 +231,56 @@ class IncidentCodeCounter(models.Model):
         return f"{self.prefix}-{self.year:04d}-{self.month:02d}: {self.last}"
 
 
-def claim_visibility_q(user, prefix: str = "") -> Q:
+def claim_visibility_q(user, prefix: str = "", *, correlated: bool = False) -> Q:
     """Q selecting the claims `user` may read. `prefix` lets it run across relations (e.g. "claims__").
 
     - the filing organisation sees its own claims, drafts included;
     - mediators see every filed claim; never another organisation's draft;
     - parties and joint monitoring teams see filed claims shared with "parties" or "public";
     - everyone, signed in or not, sees public claims of published incidents.
+
+    `correlated=True` is for a subquery on the claims of one incident of the outer query
+    (`Exists(Claim.objects.filter(incident=OuterRef("pk"), ...))`): "published" is then read from that
+    incident rather than through a join.
     """
     p = prefix
     filed = Q(**{f"{p}status": ClaimStatus.FILED})
-    public = filed & Q(**{f"{p}audience": Audience.PUBLIC, f"{p}incident__published": True})
-    org = getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
+    org = _organisation(user)
+    own = Q(**{f"{p}organisation": org})
+    # Mediators, parties and monitors read every filed public claim anyway: the published incident's
+    # public claims need no term of their own (and the query no look at the incident).
+    if org is not None and org.kind == OrganisationKind.MEDIATOR:
+        return own | filed
+    if org is not None and org.kind in (OrganisationKind.PARTY, OrganisationKind.MONITORING):
+        return own | (filed & Q(**{f"{p}audience__in": SHARED_WITH_PARTIES}))
+    published = Q(Exact(OuterRef("published"), True)) if correlated else Q(**{f"{p}incident__published": True})
+    public = filed & Q(**{f"{p}audience": Audience.PUBLIC}) & published
+    return public if org is None else public | own
+
+
+def _organisation(user):
+    return getattr(user, "organisation", None) if getattr(user, "is_authenticated", False) else None
+
+
+def incident_visibility_q(user) -> Q:
+    """Q selecting the incidents `user` may see: the published ones, and those with at least one claim the
+    user may read (claim_visibility_q).
+
+    The same rule in terms of the incident's own columns: a mediator reads some claim of it exactly when one
+    is filed (has_filed_claim), a party or monitor exactly when one is filed for the parties or the public
+    (has_shared_claim), and the public claims count only once the incident is published. What is left is
+    the organisation's own claims (drafts, withdrawn, mediators-only), asked last: one indexed look-up per
+    incident on SQLite, one pass over the organisation's claims on PostgreSQL.
+    """
+    q = Q(published=True)
+    org = _organisation(user)
     if org is None:
-        return public
-    q = public | Q(**{f"{p}organisation": org})
+        return q
     if org.kind == OrganisationKind.MEDIATOR:
-        q |= filed
+        q |= Q(has_filed_claim=True)
     elif org.kind in (OrganisationKind.PARTY, OrganisationKind.MONITORING):
-        q |= filed & Q(**{f"{p}audience__in": [Audience.PARTIES, Audience.PUBLIC]})
-    return q
+        q |= Q(has_shared_claim=True)
+    return q | Exists(Claim.objects.filter(incident=OuterRef("pk"), organisation=org))
 
 
 def visible_claims(user):
@@ -235,5 +289,34 @@ def visible_claims(user):
 
 def visible_incidents(user):
     """Incidents with at least one claim the user may read, or published ones."""
-    ids = Claim.objects.filter(claim_visibility_q(user)).values("incident_id")
-    return Incident.objects.filter(Q(id__in=ids) | Q(published=True))
+    return Incident.objects.filter(incident_visibility_q(user))
+
+
+def claim_flags() -> dict:
+    """Incident.has_filed_claim and has_shared_claim as expressions over the incident's claims, for
+    `Incident.objects.filter(...).update(**claim_flags())` (a bulk load, a repair)."""
+    filed = Claim.objects.filter(incident=OuterRef("pk"), status=ClaimStatus.FILED)
+    return {
+        "has_filed_claim": Exists(filed),
+        "has_shared_claim": Exists(filed.filter(audience__in=SHARED_WITH_PARTIES)),
+    }
+
+
+def refresh_claim_flags(incident: Incident) -> None:
+    """Recompute the incident's claim flags after one of its claims was created, filed, changed or withdrawn,
+    inside the transaction that changed the claim. The incident row is locked before the claims are read,
+    so that of two transactions changing claims of one incident the second waits, then reads the first's."""
+    with transaction.atomic():
+        stored = (
+            Incident.objects.select_for_update()
+            .filter(pk=incident.pk)
+            .values_list("has_filed_claim", "has_shared_claim")
+            .get()
+        )
+        audiences = set(
+            Claim.objects.filter(incident_id=incident.pk, status=ClaimStatus.FILED).values_list("audience", flat=True)
+        )
+        flags = (bool(audiences), any(a in SHARED_WITH_PARTIES for a in audiences))
+        if flags != stored:
+            Incident.objects.filter(pk=incident.pk).update(has_filed_claim=flags[0], has_shared_claim=flags[1])
+    incident.has_filed_claim, incident.has_shared_claim = flags

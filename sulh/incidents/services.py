@@ -1,7 +1,8 @@
 """Domain logic of the incident register: plain functions, no HTTP.
 
 Every function takes the acting user first and enforces what that user may do; reads go through the
-visibility rules in models.claim_visibility_q, so a record the caller may not see is simply not found.
+visibility rules in models.claim_visibility_q (models.incident_visibility_q for incidents, the same rule),
+so a record the caller may not see is simply not found.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from sulh.accounts.models import OrganisationKind, Role
@@ -27,6 +28,7 @@ from .models import (
     IncidentStatus,
     SourceKind,
     claim_visibility_q,
+    refresh_claim_flags,
     visible_claims,
     visible_incidents,
 )
@@ -153,6 +155,7 @@ def _new_claim(user, incident: Incident, data: ClaimIn, values: dict, kind: str,
         supersedes=supersedes,
         **values,
     )
+    refresh_claim_flags(incident)
     action = "amended" if supersedes is not None else ("filed" if data.file else "drafted")
     ledger.record(claim, f"claim.{action}", actor=user)
     return claim
@@ -211,6 +214,7 @@ def update_draft(user, claim_id, data: ClaimIn) -> Claim:
         if data.file:
             claim.status, claim.filed_at = ClaimStatus.FILED, timezone.now()
         claim.save()
+        refresh_claim_flags(claim.incident)
         ledger.record(claim, "claim.filed" if data.file else "claim.draft_updated", actor=user)
         return claim
 
@@ -223,6 +227,7 @@ def file_claim(user, claim_id) -> Claim:
         claim.status, claim.filed_at = ClaimStatus.FILED, timezone.now()
         claim.version += 1
         claim.save(update_fields=["status", "filed_at", "version"])
+        refresh_claim_flags(claim.incident)
         ledger.record(claim, "claim.filed", actor=user)
         _touch(claim.incident)
         return claim
@@ -253,6 +258,7 @@ def withdraw_claim(user, claim_id) -> Claim:
         claim.status = ClaimStatus.WITHDRAWN
         claim.version += 1
         claim.save(update_fields=["status", "version"])
+        refresh_claim_flags(claim.incident)
         ledger.record(claim, "claim.withdrawn", actor=user)
         return claim
 
@@ -342,6 +348,13 @@ class IncidentFilter:
     q: str | None = None
 
 
+def _reported_by(user, party: str) -> Exists:
+    """The incident has a claim of `party` that the user may read (one indexed probe per incident)."""
+    return Exists(
+        Claim.objects.filter(claim_visibility_q(user, correlated=True), incident=OuterRef("pk"), reporting_party=party)
+    )
+
+
 def search_incidents(user, f: IncidentFilter | None = None) -> QuerySet[Incident]:
     qs = visible_incidents(user)
     f = f or IncidentFilter()
@@ -356,10 +369,9 @@ def search_incidents(user, f: IncidentFilter | None = None) -> QuerySet[Incident
     if f.published is not None:
         qs = qs.filter(published=f.published)
     if f.reporting_party:
-        qs = qs.filter(id__in=visible_claims(user).filter(reporting_party=f.reporting_party).values("incident_id"))
+        qs = qs.filter(_reported_by(user, f.reporting_party))
     if f.party:
-        reported = visible_claims(user).filter(reporting_party=f.party).values("incident_id")
-        qs = qs.filter(Q(alleged_violator=f.party) | Q(id__in=reported))
+        qs = qs.filter(Q(alleged_violator=f.party) | _reported_by(user, f.party))
     if f.q:
         qs = qs.filter(Q(title__icontains=f.q) | Q(code__icontains=f.q) | Q(location_name__icontains=f.q))
     return qs.order_by("-date_start", "-code")
