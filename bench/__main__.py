@@ -1,4 +1,4 @@
-"""`python -m bench [--only create|list] [--incidents N] [--db sqlite|postgres|both] [--quick] [--output PATH]`"""
+"""`python -m bench [--only create|list|ledger] [--incidents N] [--db sqlite|postgres|both] [--quick] [--output PATH]`"""
 
 import argparse
 import os
@@ -15,9 +15,17 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+def run_ledger(args: argparse.Namespace) -> int:
+    """The ledger's benchmark (bench/ledger.py), which writes its own section of docs/benchmarks.md."""
+    from . import ledger
+
+    return ledger.main([*(["--db", args.db] if args.db else []), *(["--quick"] if args.quick else []),
+                        *(["--output", str(args.output)] if args.output else [])])
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description="Sulh's benchmarks (results: docs/benchmarks.md)")
-    p.add_argument("--only", choices=["create", "list"], help="run one benchmark only")
+    p.add_argument("--only", choices=["create", "list", "ledger"], help="run one benchmark only")
     p.add_argument("--incidents", type=int, default=None, help="incidents to bulk-load for the list (default 100000)")
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default=None,
                    help="default: both when PostgreSQL answers, else sqlite")
@@ -30,6 +38,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
+    if args.only in (None, "ledger"):
+        rc = run_ledger(args)
+        if rc or args.only == "ledger":
+            return rc
     s = cases.Settings()
     if args.quick:
         s = cases.Settings(incidents=2000, create_count=100, replay_count=25, list_reps=5, list_warmups=1,
