@@ -157,12 +157,14 @@ def verify_log(
     cp = opened.checkpoint
     report.size, report.root, report.checkpoint = cp.size, cp.root, opened
 
-    bundles = _fetch_entries(report, source, cp.size, progress, check_entries)
+    saved_size = _saved_size(saved_checkpoint, trust, report)
+    keep = saved_size // merkle.TILE_WIDTH if saved_size and saved_size < cp.size else None
+    bundles = _fetch_entries(report, source, cp.size, progress, check_entries, keep)
     if bundles is None:
         return report
     if check_entries:
         _check_entries(report, bundles)
-    root, prefix_root = _check_tree(report, source, bundles, cp.size, _saved_size(saved_checkpoint, trust, report))
+    root, prefix_root = _check_tree(report, source, bundles, cp.size, saved_size)
     if root != cp.root:
         report.problem(
             "checkpoint",
@@ -210,6 +212,7 @@ class _Bundle:
     root8: bytes | None = None
     summaries: list | None = None
     malformed: bool = False
+    tile_ok: bool = False  # a worker already found its level-0 tile equal to these leaves (and sent none back)
 
 
 class _Float(Exception):
@@ -267,8 +270,18 @@ def _work(data_or_path, want: int, summarise: bool) -> _Bundle:
     return _Bundle(want, b"".join(leaves), root8, [_summarise(b) for b in got] if summarise else None)
 
 
-def _work_many(jobs: list[tuple[str, int]], summarise: bool) -> list[_Bundle]:
-    return [_work(path, want, summarise) for path, want in jobs]
+def _work_many(jobs: list[tuple[str, int, str | None, bool]], summarise: bool) -> list[_Bundle]:
+    """Worker side: each bundle hashed, and compared with its level-0 tile here, so that only a tile that
+    differs sends its leaf hashes back (32 bytes an entry would otherwise cross between processes)."""
+    out = []
+    for path, want, tile, keep in jobs:
+        b = _work(path, want, summarise)
+        if tile is not None and not keep and not b.malformed and b.count == want:
+            data = Path(tile).read_bytes() if Path(tile).is_file() else None
+            if data is not None and data[: len(b.leaves)] == b.leaves:
+                b.leaves, b.tile_ok = b"", True
+        out.append(b)
+    return out
 
 
 def _bundle_plan(size: int) -> list[tuple[int, int | None]]:
@@ -276,7 +289,11 @@ def _bundle_plan(size: int) -> list[tuple[int, int | None]]:
     return [(n, None) for n in range(full)] + ([(full, part)] if part else [])
 
 
-def _fetch_entries(report: Report, source: Source, size: int, progress, summarise: bool) -> list[_Bundle] | None:
+def _fetch_entries(
+    report: Report, source: Source, size: int, progress, summarise: bool, keep: int | None = None
+) -> list[_Bundle] | None:
+    """Every bundle of a tree of `size`, hashed; bundle `keep` (a saved checkpoint's boundary) and the last,
+    partial one always come back with their leaf hashes."""
     plan = _bundle_plan(size)
     results: list[_Bundle | None] = [None] * len(plan)
     local = isinstance(source, DirSource) and len(plan) >= PARALLEL_MIN_BUNDLES
@@ -289,8 +306,12 @@ def _fetch_entries(report: Report, source: Source, size: int, progress, summaris
             path = source.root / merkle.entries_path(n, width)
             if width is not None and not path.is_file():
                 path = source.root / merkle.entries_path(n)  # a later, full bundle also holds these entries
-            jobs.append((str(path) if path.is_file() else None, width or merkle.TILE_WIDTH))
-        missing = [k for k, (path, _) in enumerate(jobs) if path is None]
+            tile = source.root / merkle.tile_path(0, n, width)
+            if width is not None and not tile.is_file():
+                tile = source.root / merkle.tile_path(0, n)
+            jobs.append((str(path) if path.is_file() else None, width or merkle.TILE_WIDTH,
+                         str(tile), width is not None or n == keep))  # fmt: skip
+        missing = [k for k, job in enumerate(jobs) if job[0] is None]
         if missing:
             _missing(report, plan, missing[0])
             return None
@@ -383,9 +404,20 @@ def _check_tree(
         report.notes.append("every stored tree hash (tile) matches the hashes recomputed from the entries")
     prefix_root = None
     if prefix_size is not None and 0 < prefix_size <= size:
-        leaves = _split_hashes(b"".join(b.leaves for b in bundles[: -(-prefix_size // merkle.TILE_WIDTH)]))
-        prefix_root = merkle.root_from_leaf_hashes(leaves[:prefix_size])
+        prefix_root = _prefix_root(bundles, prefix_size)
     return root, prefix_root
+
+
+def _prefix_root(bundles: list[_Bundle], m: int) -> bytes:
+    """Root of the first m entries: the perfect subtrees over whole bundles come from their level-8 roots,
+    the rest from the leaves of the bundle holding entry m (which the workers sent back)."""
+    full, rem = divmod(m, merkle.TILE_WIDTH)
+    upper = merkle.TreeBuilder()
+    upper.add_many([b.root8 for b in bundles[:full]])  # its level L is the tree's level L + 8
+    lower = merkle.TreeBuilder()
+    if rem:
+        lower.add_many(_split_hashes(bundles[full].leaves)[:rem])
+    return merkle.root_from_frontier(upper.frontier + lower.frontier)
 
 
 def _compare_leaf_tiles(report: Report, source: Source, bundles: list[_Bundle]) -> int:
@@ -393,6 +425,8 @@ def _compare_leaf_tiles(report: Report, source: Source, bundles: list[_Bundle]) 
     differs is split to name the entries."""
     bad = 0
     for n, b in enumerate(bundles):
+        if b.tile_ok:
+            continue
         width = None if len(b.leaves) == 32 * merkle.TILE_WIDTH else len(b.leaves) // 32
         data = source.fetch(merkle.tile_path(0, n, width))
         if data is None and width is not None:
