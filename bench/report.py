@@ -171,7 +171,7 @@ def render(results: dict, settings: Settings, mach: dict, notes: list[str], extr
         "## Incident register: creation, list and export",
         "",
         f"Measured on {mach['date']} with `{' '.join(['python -m bench', *shown])}`"
-        + " (rerun: `make bench`, or `.venv/bin/python -m bench [--only create|list] [--incidents N]"
+        + " (rerun: `.venv/bin/python -m bench --only incidents [--incidents N]"
         + " [--db sqlite|postgres|both] [--quick]`)."
         + (f" Whole run: {wall_s / 60:.1f} min." if wall_s else ""),
         "",
