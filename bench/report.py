@@ -145,6 +145,15 @@ def observations(results: dict, settings: Settings) -> list[str]:
                 f"{db}: {len(slow)} of {len(lr.timings)} list measurements at {n:,} incidents exceed "
                 f"{PARTY_P99_LIMIT_MS:.0f} ms p99 (worst: {worst[0]}, {worst[1]}, p99 {worst[2].ms(99):.0f} ms): "
                 + ", ".join(f"{label} ({role}, {t.ms(99):.0f} ms)" for label, role, t in slow) + ".")
+        if db == "postgres" and lr.timings:
+            # Measured apart from the benchmark (the page and the count in one process, with its connection
+            # kept, then each after closing it): 22–32 ms more per request with a fresh connection.
+            notes.append(
+                "postgres: every request pays for a new database connection, some 20–30 ms of each list answer "
+                "(4 ms to connect, the rest the first queries of a new server process, its caches cold). Django runs each "
+                "ASGI request's synchronous code on a thread of its own, and connections belong to threads, so "
+                "`CONN_MAX_AGE` keeps none; Django's connection pool (`OPTIONS={\"pool\": True}`, with "
+                "`psycopg[pool]`) would.")
         for label, role, t in lr.timings:
             if t.errors:
                 notes.append(f"{db}: {t.errors} failed requests for {label} ({role}): `{t.first_error}`.")
