@@ -129,9 +129,10 @@ def observations(results: dict, settings: Settings) -> list[str]:
                 notes.append(
                     f"{db}: four concurrent clients create barely faster than one ({plain[4].rps:.0f} against "
                     f"{plain[1].rps:.0f} req/s) and wait longer (p99 {plain[4].ms(99):.0f} against "
-                    f"{plain[1].ms(99):.0f} ms). Likely cause: `sulh serve` runs one uvicorn worker, and Django runs "
-                    "synchronous views under ASGI on a single shared thread (thread-sensitive `sync_to_async`), so "
-                    "requests are handled one at a time whatever the client concurrency"
+                    f"{plain[1].ms(99):.0f} ms). Likely cause: `sulh serve` runs one uvicorn worker, one Python "
+                    "process: Django gives each request's synchronous view a thread of its own, but only one thread "
+                    "runs Python at a time (the GIL) and a creation is mostly Python (validation, ORM, ledger), so "
+                    "four clients share one core"
                     + ("; SQLite's single writer (IMMEDIATE transactions) would serialise them anyway" if db == "sqlite" else
                        "; `sulh serve --workers N` would spread them over processes on PostgreSQL") + ".")
         lr = parts.get("list")
