@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,7 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         dbs = [args.db]
 
     started = time.perf_counter()
-    load0 = os.getloadavg()[0]
+    loads = [os.getloadavg()[0]]  # the machine is shared: sampled through the run, reported with the figures
+    sampling = threading.Event()
+
+    def sample_load():
+        while not sampling.wait(5):
+            loads.append(os.getloadavg()[0])
+
+    threading.Thread(target=sample_load, daemon=True).start()
     results: dict[str, dict] = {}
     for db in dbs:
         results[db] = {}
@@ -83,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     mach = report.machine(pg_version)
     notes = report.observations(results, s)
     wall_s = time.perf_counter() - started
-    doc = report.render(results, s, mach, notes, extra_notes, argv, load=(load0, os.getloadavg()[0]), wall_s=wall_s)
+    sampling.set()
+    loads.append(os.getloadavg()[0])
+    doc = report.render(results, s, mach, notes, extra_notes, argv, load=(loads[0], max(loads), loads[-1]),
+                        wall_s=wall_s)
     # Print the tables (everything up to the query plans).
     log("\n" + doc.split("\n" + report.PLANS_HEADING)[0])
     log(f"(whole run: {wall_s:.0f} s)")

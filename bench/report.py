@@ -173,7 +173,7 @@ PLANS_HEADING = "### Query plans"
 
 
 def render(results: dict, settings: Settings, mach: dict, notes: list[str], extra_notes: list[str], argv: list[str],
-           load: tuple[float, float] | None = None, wall_s: float | None = None) -> str:
+           load: tuple[float, float, float] | None = None, wall_s: float | None = None) -> str:
     """The "incidents" section of docs/benchmarks.md (bench.doc.replace_section writes it in place)."""
     shown = [a for i, a in enumerate(argv) if a != "--output" and (i == 0 or argv[i - 1] != "--output")]
     shown = [a for a in shown if not a.startswith("--output=")]  # where it was written says nothing of the run
@@ -199,8 +199,10 @@ def render(results: dict, settings: Settings, mach: dict, notes: list[str], extr
         "afterwards), migrated with `sulh migrate`, with users and organisations created by `bench/seed.py` and",
         "tokens issued with `sulh token create`. Requests are real HTTP/1.1 over keep-alive `http.client`",
         "connections, one per client thread. The client and the server share the machine above"
-        + (f"; load average {load[0]:.1f} when the run began, {load[1]:.1f} when it ended (1 minute; the machine"
-           " is shared, so other work may have run alongside)" if load else "") + ".",
+        + (f"; load average {load[0]:.1f} when the run began, {load[1]:.1f} at most during it (sampled every 5 s),"
+           f" {load[2]:.1f} when it ended (1-minute averages; the benchmark's own client, server and database"
+           " account for up to about 2: more is other work on this shared machine)"
+           if load else "") + ".",
         "",
         f"1. **Incident creation**: `POST /api/v1/incidents` with a bearer token, {settings.create_count:,} valid and",
         "   varied payloads per run (the sample places of `sulh/conftest.py` jittered by up to 0.01°, each filed",
