@@ -32,7 +32,11 @@ USER_SPECS = {
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organisation]:
-    return {o.code: o for o in sync_organisations(get_charter())}
+    from sulh.hotline.services import sync as sync_hotline
+
+    rows = {o.code: o for o in sync_organisations(get_charter())}
+    sync_hotline(get_charter())
+    return rows
 
 
 @pytest.fixture

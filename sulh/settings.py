@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "sulh.incidents",
     "sulh.evidence",
     "sulh.ledger",
+    "sulh.deadlines",
+    "sulh.hotline",
+    "sulh.protocols",
     "sulh.demo",
 ]
 

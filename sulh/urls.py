@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from sulh.api import api
+from sulh.hotline import live
 from sulh.ledger import views_log
 
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("hotline/stream", live.stream, name="hotline-stream"),
     path("healthz", healthz),
     path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
     path("log/tile/<path:path>", views_log.tile, name="log-tile"),

@@ -338,6 +338,185 @@ class Ledger(_Model):
     witness_quorum: str
 
 
+# --- hotline and de-escalation protocols -----------------------------------------------------------
+
+MESSAGE_TYPES = (
+    "incident_notification",  # linked to an incident, with location and what was seen
+    "restraint_request",
+    "hold_fire_request",
+    "clarification_request",
+    "clarification_answer",  # answers a clarification_request (reply_to)
+    "movement_notice",  # prior notice of troop movement or an exercise near the line
+    "medevac",  # medical evacuation across the line
+    "return_of_persons",  # return of strayed persons
+    "free_text",
+)
+PRIORITIES = ("flash", "immediate", "routine")
+MessageType = Literal[MESSAGE_TYPES]  # type: ignore[valid-type]
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
+
+
+class HotlineLevel(_Model):
+    code: Code
+    name: Names
+
+    _en = field_validator("name")(_require_en)
+
+
+class HotlinePost(_Model):
+    """An organisational post (a desk that is staffed round the clock), not a person."""
+
+    code: Code
+    org: Code
+    level: Code
+    sectors: list[Code] = Field(default_factory=list, description="sectors it answers for; empty: all")
+    name: Names
+
+    _en = field_validator("name")(_require_en)
+
+
+class HotlineChannel(_Model):
+    """A line between two counterpart posts, and the channel one level up that it escalates to."""
+
+    code: Code
+    level: Code
+    ends: tuple[Code, Code]
+    escalates_to: Code | None = None
+
+
+class Hotline(_Model):
+    """Channels, the escalation ladder and the acknowledgement deadlines (docs/hotline.md).
+
+    `levels` run from the bottom of the ladder to its top. An unacknowledged message climbs from its
+    channel to `escalates_to`, then to the next, and finally to `mediators_post`; at each step the
+    mediators' cell is told. `ack` gives the deadline per message type and priority; `default` is required
+    and covers every type not named. After the mediators' deadline the message is re-sent `top_repeats`
+    times, each with the same deadline, then marked expired (unresolved) — never dropped silently."""
+
+    levels: list[HotlineLevel] = Field(min_length=2)
+    posts: list[HotlinePost] = Field(min_length=2)
+    channels: list[HotlineChannel] = Field(min_length=1)
+    mediators_post: Code
+    ack: dict[str, dict[str, str]]
+    top_repeats: int = Field(1, ge=0, le=10)
+
+    @field_validator("ack")
+    @classmethod
+    def _ack(cls, v):
+        if "default" not in v:
+            raise ValueError("'default' deadlines are required (one per priority)")
+        for name, by_priority in v.items():
+            if name != "default" and name not in MESSAGE_TYPES:
+                raise ValueError(f"{name!r} is not a message type ({', '.join(MESSAGE_TYPES)})")
+            for prio, text in by_priority.items():
+                if prio not in PRIORITIES:
+                    raise ValueError(f"{name}.{prio}: unknown priority (one of {', '.join(PRIORITIES)})")
+                try:
+                    parse_duration(text)
+                except ValueError as exc:
+                    raise ValueError(f"{name}.{prio}: {exc}") from None
+        missing = [p for p in PRIORITIES if p not in v["default"]]
+        if missing:
+            raise ValueError(f"default: no deadline for {', '.join(missing)}")
+        return v
+
+    def ack_within(self, message_type: str, priority: str) -> timedelta:
+        text = self.ack.get(message_type, {}).get(priority) or self.ack["default"][priority]
+        return parse_duration(text)
+
+    def post(self, code: str) -> HotlinePost:
+        for p in self.posts:
+            if p.code == code:
+                return p
+        raise KeyError(f"no hotline post {code!r}")
+
+    def channel(self, code: str) -> HotlineChannel:
+        for c in self.channels:
+            if c.code == code:
+                return c
+        raise KeyError(f"no hotline channel {code!r}")
+
+
+ROLES = ("affected", "counterpart", "both", "mediators")
+DONE_KINDS = ("message_sent", "message_acknowledged", "report_filed", "meeting_held")
+
+
+class ProtocolTrigger(_Model):
+    """What starts a protocol. An incident starts it when it matches every given criterion (within a list,
+    any item matches) and was registered within `max_age` of its start; a message starts it when its type
+    is listed (and, with `sectors`, its channel serves one of them)."""
+
+    event_types: list[str] = Field(default_factory=list)
+    sub_event_types: list[str] = Field(default_factory=list)
+    min_severity: int | None = Field(default=None, ge=1, le=5)
+    sectors: list[Code] = Field(default_factory=list)
+    message_types: list[MessageType] = Field(default_factory=list)
+    max_age: str = "P2D"
+
+    _age = field_validator("max_age")(lambda v: (parse_duration(v), v)[1])
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not (self.event_types or self.sub_event_types or self.message_types):
+            raise ValueError("a trigger needs event_types, sub_event_types or message_types")
+        return self
+
+
+class DoneWhen(_Model):
+    """What counts as done. message_sent / message_acknowledged: a hotline message of `message_type` about
+    the run's incident (or in the triggering message's thread) sent / acknowledged by the responsible party;
+    report_filed: the responsible party files the report `report`; meeting_held: a meeting is recorded."""
+
+    kind: Literal[DONE_KINDS]  # type: ignore[valid-type]
+    message_type: MessageType | None = None
+    report: Code | None = None
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.kind in ("message_sent", "message_acknowledged") and self.message_type is None:
+            raise ValueError(f"{self.kind} needs message_type")
+        if self.kind == "report_filed" and self.report is None:
+            raise ValueError("report_filed needs report (a code naming the form)")
+        return self
+
+
+class ProtocolStep(_Model):
+    code: Code
+    name: Names
+    responsible: Literal[ROLES]  # type: ignore[valid-type]
+    level: Code | None = Field(None, description="hotline level of the responsible post (parties only)")
+    within: str
+    after: str = Field("trigger", description="'trigger' or the code of an earlier step")
+    remind_before: str | None = Field(None, description="default: a quarter of `within`")
+    done_when: DoneWhen
+
+    _en = field_validator("name")(_require_en)
+
+    @field_validator("within", "remind_before")
+    @classmethod
+    def _dur(cls, v):
+        if v is not None:
+            parse_duration(v)
+        return v
+
+
+class Protocol(_Model):
+    code: Code
+    name: Names
+    description: str = ""
+    source: str | None = None
+    trigger: ProtocolTrigger
+    steps: list[ProtocolStep] = Field(min_length=1)
+
+    _en = field_validator("name")(_require_en)
+
+    def step(self, code: str) -> ProtocolStep:
+        for s in self.steps:
+            if s.code == code:
+                return s
+        raise KeyError(f"no step {code!r} in protocol {self.code!r}")
+
+
 def quorum_errors(text: str, orgs: set[str]) -> list[str]:
     """Check tlog-policy `group`/`quorum` lines whose leaf members must be organisation codes.
 
@@ -398,6 +577,8 @@ class Charter(_Model):
     deadlines: dict[str, str] = {}
     penalties: list[Penalty] = []
     ledger: Ledger
+    hotline: Hotline | None = None
+    protocols: list[Protocol] = []
 
     _en = field_validator("title")(_require_en)
 
@@ -475,11 +656,110 @@ class Charter(_Model):
                     errors.append(f"agreements.{i}.clauses.{j}.number: duplicate clause number {n!r}")
         all_orgs = party_codes | org_codes | {t.code for t in self.monitoring_teams}
         errors.extend(f"ledger.witness_quorum: {e}" for e in quorum_errors(self.ledger.witness_quorum, all_orgs))
+        self._check_hotline(errors, party_codes, org_codes, sector_codes)
+        self._check_protocols(errors, sector_codes)
         if not errors:
             self._check_geometry(errors)
         if errors:
             raise ValueError("\n".join(errors))
         return self
+
+    def _check_hotline(self, errors, party_codes, mediator_codes, sector_codes) -> None:
+        h = self.hotline
+        if h is None:
+            return
+        levels = [lv.code for lv in h.levels]
+        posts: dict[str, HotlinePost] = {}
+        for i, p in enumerate(h.posts):
+            where = f"hotline.posts.{i}"
+            if p.code in posts:
+                errors.append(f"{where}.code: duplicate post {p.code!r}")
+            posts[p.code] = p
+            if p.org not in party_codes | mediator_codes:
+                errors.append(f"{where}.org: {p.org!r} is neither a party nor a mediator")
+            if p.level not in levels:
+                errors.append(f"{where}.level: unknown level {p.level!r} (levels: {', '.join(levels)})")
+            for j, s in enumerate(p.sectors):
+                if s not in sector_codes:
+                    errors.append(f"{where}.sectors.{j}: unknown sector {s!r}")
+        med = posts.get(h.mediators_post)
+        if med is None:
+            errors.append(f"hotline.mediators_post: unknown post {h.mediators_post!r}")
+        elif med.org not in mediator_codes:
+            errors.append(f"hotline.mediators_post: post {med.code!r} belongs to {med.org}, not to a mediator")
+        channels: dict[str, HotlineChannel] = {}
+        for i, c in enumerate(h.channels):
+            if c.code in channels:
+                errors.append(f"hotline.channels.{i}.code: duplicate channel {c.code!r}")
+            channels.setdefault(c.code, c)
+        for i, c in enumerate(h.channels):
+            where = f"hotline.channels.{i}"
+            if c.level not in levels:
+                errors.append(f"{where}.level: unknown level {c.level!r}")
+            ends = [posts.get(e) for e in c.ends]
+            for j, (code, post) in enumerate(zip(c.ends, ends, strict=True)):
+                if post is None:
+                    errors.append(f"{where}.ends.{j}: unknown post {code!r}")
+                elif post.level != c.level and h.mediators_post not in c.ends:
+                    errors.append(f"{where}.ends.{j}: post {code!r} is at level {post.level}, the channel at {c.level}")
+            if all(ends) and ends[0].org == ends[1].org:
+                errors.append(f"{where}.ends: both ends belong to {ends[0].org}; a channel joins two organisations")
+            if c.escalates_to is not None:
+                up = channels.get(c.escalates_to)
+                if up is None:
+                    errors.append(f"{where}.escalates_to: unknown channel {c.escalates_to!r}")
+                elif c.level in levels and up.level in levels and levels.index(up.level) <= levels.index(c.level):
+                    errors.append(f"{where}.escalates_to: {up.code!r} is not on a higher level than {c.code!r}")
+                elif all(ends) and all(posts.get(e) for e in up.ends):
+                    if {posts[e].org for e in up.ends} != {e.org for e in ends}:
+                        errors.append(f"{where}.escalates_to: {up.code!r} does not join the same two organisations")
+
+    def _check_protocols(self, errors, sector_codes) -> None:
+        from sulh.incidents.taxonomy import EVENT_TYPES
+
+        sub_types = {s for subs in EVENT_TYPES.values() for s in subs}
+        levels = [lv.code for lv in self.hotline.levels] if self.hotline else []
+        seen: set[str] = set()
+        for i, p in enumerate(self.protocols):
+            where = f"protocols.{i}"
+            if p.code in seen:
+                errors.append(f"{where}.code: duplicate protocol {p.code!r}")
+            seen.add(p.code)
+            if p.source is not None and p.source not in self.sources:
+                errors.append(f"{where}.source: unknown source {p.source!r}")
+            if p.trigger.message_types and self.hotline is None:
+                errors.append(f"{where}.trigger.message_types: the charter has no hotline")
+            for j, t in enumerate(p.trigger.event_types):
+                if t not in EVENT_TYPES:
+                    errors.append(f"{where}.trigger.event_types.{j}: unknown event type {t!r}")
+            for j, t in enumerate(p.trigger.sub_event_types):
+                if t not in sub_types:
+                    errors.append(f"{where}.trigger.sub_event_types.{j}: unknown sub-event type {t!r}")
+            for j, s in enumerate(p.trigger.sectors):
+                if s not in sector_codes:
+                    errors.append(f"{where}.trigger.sectors.{j}: unknown sector {s!r}")
+            earlier: list[str] = []
+            for j, step in enumerate(p.steps):
+                at = f"{where}.steps.{j}"
+                if step.code in earlier:
+                    errors.append(f"{at}.code: duplicate step {step.code!r}")
+                if step.after != "trigger" and step.after not in earlier:
+                    errors.append(f"{at}.after: {step.after!r} is neither 'trigger' nor an earlier step")
+                if step.level is not None and step.level not in levels:
+                    errors.append(f"{at}.level: unknown hotline level {step.level!r}")
+                if step.responsible == "mediators" and step.level is not None:
+                    errors.append(f"{at}.level: a mediators' step has no party level")
+                if step.done_when.kind.startswith("message") and self.hotline is None:
+                    errors.append(f"{at}.done_when: the charter has no hotline")
+                if step.remind_before is not None and parse_duration(step.remind_before) >= parse_duration(step.within):
+                    errors.append(f"{at}.remind_before: must be shorter than `within` ({step.within})")
+                earlier.append(step.code)
+
+    def protocol(self, code: str) -> Protocol:
+        for p in self.protocols:
+            if p.code == code:
+                return p
+        raise KeyError(f"no protocol {code!r}")
 
     def _check_unique(self, errors: list[str]) -> None:
         groups = {

@@ -19,6 +19,7 @@ from sulh.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sulh.geo.services import locate
 from sulh.ledger import services as ledger
 
+from . import signals
 from .models import (
     Audience,
     Claim,
@@ -158,7 +159,14 @@ def _new_claim(user, incident: Incident, data: ClaimIn, values: dict, kind: str,
     refresh_claim_flags(incident)
     action = "amended" if supersedes is not None else ("filed" if data.file else "drafted")
     ledger.record(claim, f"claim.{action}", actor=user)
+    if claim.status == ClaimStatus.FILED:
+        _announce_filed(claim, user)
     return claim
+
+
+def _announce_filed(claim: Claim, user) -> None:
+    """Tell listeners (de-escalation protocols) in the filing transaction: a protocol run starts with it."""
+    signals.incident_filed.send(Incident, incident=claim.incident, claim=claim, actor=user)
 
 
 def create_incident(user, data: IncidentIn, *, is_demo: bool = False) -> Claim:
@@ -216,6 +224,8 @@ def update_draft(user, claim_id, data: ClaimIn) -> Claim:
         claim.save()
         refresh_claim_flags(claim.incident)
         ledger.record(claim, "claim.filed" if data.file else "claim.draft_updated", actor=user)
+        if data.file:
+            _announce_filed(claim, user)
         return claim
 
 
@@ -230,6 +240,7 @@ def file_claim(user, claim_id) -> Claim:
         refresh_claim_flags(claim.incident)
         ledger.record(claim, "claim.filed", actor=user)
         _touch(claim.incident)
+        _announce_filed(claim, user)
         return claim
 
 

@@ -99,3 +99,21 @@ def acled_time_precision(date_prec: int) -> int:
 def acled_geo_precision(where_prec: int) -> int:
     """ACLED geo_precision (1 town, 2 near a town / part of a region, 3 larger region) from UCDP where_prec."""
     return {1: 1, 2: 2}.get(where_prec, 3)
+
+
+# Severity 1–5, for protocol triggers and penalties (`min_severity` in the charter). Sulh's own scale, from
+# the filed claims' casualty figures and the kind of weapon: 1 no casualties, 2 wounded (or heavy weapons
+# used without casualties), 3 one to four killed, 4 five to twenty-four killed, 5 twenty-five or more.
+HEAVY_WEAPONS = {"Air/drone strike", "Shelling/artillery/missile attack", "Suicide bomb", "Cross-border fire"}
+
+
+def severity_of(sub_event_type: str, deaths: int, injured: int) -> int:
+    if deaths >= 25:
+        return 5
+    if deaths >= 5:
+        return 4
+    if deaths >= 1:
+        return 3
+    if injured >= 1 or sub_event_type in HEAVY_WEAPONS:
+        return 2
+    return 1

@@ -94,7 +94,9 @@ def test_convenience_api(charter):
     assert "ceasefire" in charter.clause("DOHA-2025/1").text["en"]
     with pytest.raises(KeyError):
         charter.clause("DOHA-2025/99")
-    assert charter.deadline("hotline_flash_ack") == timedelta(minutes=5)
+    assert charter.deadline("accused_reply") == timedelta(days=3)
+    assert charter.hotline.ack_within("hold_fire_request", "flash") == timedelta(minutes=2)
+    assert charter.hotline.ack_within("movement_notice", "flash") == timedelta(minutes=5)  # the default
     assert charter.deadline("accused_reply") == timedelta(days=3)
     with pytest.raises(KeyError):
         charter.deadline("nope")
