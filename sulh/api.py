@@ -29,14 +29,18 @@ def _mount() -> None:
     from sulh.accounts.api import router as accounts_router
     from sulh.evidence.api import router as evidence_router
     from sulh.geo.api import router as geo_router
+    from sulh.hotline.api import router as hotline_router
     from sulh.incidents.api import router as incidents_router
     from sulh.ledger.api import router as ledger_router
+    from sulh.protocols.api import router as protocols_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", incidents_router)
     api.add_router("/", evidence_router)
     api.add_router("/", geo_router)
     api.add_router("/", ledger_router)
+    api.add_router("/", hotline_router)
+    api.add_router("/", protocols_router)
 
 
 _mount()

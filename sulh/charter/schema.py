@@ -710,9 +710,11 @@ class Charter(_Model):
                     errors.append(f"{where}.escalates_to: unknown channel {c.escalates_to!r}")
                 elif c.level in levels and up.level in levels and levels.index(up.level) <= levels.index(c.level):
                     errors.append(f"{where}.escalates_to: {up.code!r} is not on a higher level than {c.code!r}")
-                elif all(ends) and all(posts.get(e) for e in up.ends):
-                    if {posts[e].org for e in up.ends} != {e.org for e in ends}:
-                        errors.append(f"{where}.escalates_to: {up.code!r} does not join the same two organisations")
+                elif (
+                    all(ends) and all(posts.get(e) for e in up.ends)
+                    and {posts[e].org for e in up.ends} != {e.org for e in ends}
+                ):
+                    errors.append(f"{where}.escalates_to: {up.code!r} does not join the same two organisations")
 
     def _check_protocols(self, errors, sector_codes) -> None:
         from sulh.incidents.taxonomy import EVENT_TYPES

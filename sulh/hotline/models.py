@@ -207,6 +207,9 @@ class Event(models.Model):
         ]  # fmt: skip
         indexes = [models.Index(fields=["task_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.seq} {self.kind}"
+
 
 class EventAudience(models.Model):
     """Which posts an event is for: the stream of a post is its rows in seq order."""
@@ -218,3 +221,6 @@ class EventAudience(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "seq"], name="event_audience_once")]
         indexes = [models.Index(fields=["seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.seq} -> {self.post_id}"

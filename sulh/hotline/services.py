@@ -199,7 +199,7 @@ def build_ladder(channel: Channel, from_post: Post, to_post: Post, message_type:
     within = int(h.ack_within(message_type, priority).total_seconds())
     cell = Post.objects.get(is_mediators_cell=True)
     steps = [{"channel": channel.code, "level": channel.level, "to": to_post.code, "informed": [from_post.code], "ack_within_s": within}]
-    c, receiving, sending = channel, to_post.organisation_id, from_post.organisation_id
+    c, receiving = channel, to_post.organisation_id
     while c.escalates_to_id is not None:
         c = Channel.objects.select_related("end_a", "end_b").get(pk=c.escalates_to_id)
         to = c.end_a if c.end_a.organisation_id == receiving else c.end_b

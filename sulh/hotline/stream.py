@@ -13,6 +13,7 @@ writing from other processes. A lost wake-up only delays delivery to the next po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -87,10 +88,8 @@ class Hub:
             except Exception:  # noqa: BLE001 -- keep serving; the next round retries
                 log.exception("hotline hub round failed")
                 if listener is not None:
-                    try:
+                    with contextlib.suppress(Exception):
                         listener.close()
-                    except Exception:  # noqa: BLE001, S110
-                        pass
                     listener = None
                 close_old_connections()
                 threading.Event().wait(1.0)

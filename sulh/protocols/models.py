@@ -99,3 +99,6 @@ class TaskReport(models.Model):
 
     class Meta:
         ordering = ["filed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.report} ({self.filed_at:%Y-%m-%d %H:%M}Z)"

@@ -1,10 +1,12 @@
 """`sulh serve`: the ASGI server (uvicorn) with static files from WhiteNoise; no separate web server needed.
-It also runs the periodic jobs (sulh.core.ticker) in a background thread, unless --no-ticker."""
+It also runs the periodic jobs (sulh.core.ticker) and the stored deadlines (sulh.deadlines) in background
+threads, unless --no-ticker. Several servers may run them against one PostgreSQL: each deadline fires once."""
 
 import uvicorn
 from django.core.management.base import BaseCommand
 
 from sulh.core import ticker
+from sulh.deadlines import services as deadlines
 
 
 class Command(BaseCommand):
@@ -19,5 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_ticker, **options):
         if not no_ticker:
             ticker.start_thread()
+            # Hotline escalations and protocol deadlines: fired within a fraction of a second of falling due.
+            deadlines.start_thread()
         self.stdout.write(self.style.SUCCESS(f"Sulh is serving at http://{host}:{port}/  (Ctrl-C to stop)"))
         uvicorn.run("sulh.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off")
