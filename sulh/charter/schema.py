@@ -905,6 +905,11 @@ class Charter(_Model):
             f"{len(self.districts)} districts, {len(self.sectors)} sectors, {len(self.crossings)} crossings, "
             f"{len(self.posts)} posts, {len(self.agreements)} agreements, {len(self.deadlines)} deadlines, "
             f"{len(self.penalties)} penalties"
+            + (
+                f", hotline of {len(self.hotline.posts)} desks and {len(self.hotline.channels)} channels"
+                if self.hotline else ""
+            )
+            + f", {len(self.protocols)} protocols"
         )
 
 

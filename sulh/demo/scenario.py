@@ -1521,6 +1521,10 @@ def load(seed: int = DEFAULT_SEED, incidents_wanted: int = DEFAULT_INCIDENTS, pr
         filler.amend_some(max(2, to_make // 60))
         filler.publish_some(max(2, to_make // 45))
         say(f"{to_make} invented lower-intensity incidents")
+        from . import hotline as demo_hotline
+
+        made = demo_hotline.load(b)
+        say(f"hotline: desks staffed, {len(made)} live messages and protocol runs of this morning")
     return Result(len(b.made), b.claims, b.drafts, b.amended, b.published, time.monotonic() - started, users)
 
 
