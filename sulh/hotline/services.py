@@ -533,7 +533,7 @@ def inbox(user) -> QuerySet[Message]:
         return Message.objects.none()
     awaiting = visible_messages(user).filter(state__in=AWAITING)
     # The current step's receiving post is in the ladder JSON; the candidates are few, so filter in Python.
-    ids = [m.pk for m in awaiting.only("pk", "ladder", "step") if _recipient_codes(m) & set(posts)]
+    ids = [m.pk for m in awaiting.select_related(None).only("pk", "ladder", "step") if _recipient_codes(m) & set(posts)]
     return visible_messages(user).filter(pk__in=ids).order_by("ack_due_at")
 
 
