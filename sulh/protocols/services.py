@@ -211,12 +211,14 @@ def _start(p, sides: tuple[str, str], *, incident=None, message=None, sector: st
                 if step.after == "trigger":
                     _open(task, triggered)
                 _emit(task, EventKind.TASK_CREATED, actor=actor)
-        # What was already done before the run started counts (a notification sent before the claim was filed).
-        if incident is not None:
-            for m in Message.objects.filter(incident=incident).select_related("from_post__organisation", "to_post__organisation", "ack_post__organisation"):
-                _meet_by_message(m, "message_sent", m.from_post, runs=[run])
-                if m.acknowledged_at is not None:
-                    _meet_by_message(m, "message_acknowledged", m.ack_post or m.to_post, runs=[run])
+        # What was already done before the run started counts (a notification sent before the claim was filed;
+        # for a run started by hand, the triggering message and its replies), in the order it happened: the
+        # first notification meets NOTIFY, not the latest.
+        done = Q(incident=incident) if incident is not None else Q(pk=message.pk) | Q(reply_to=message) | Q(corrects=message)
+        for m in Message.objects.filter(done).order_by("sent_at").select_related("from_post__organisation", "to_post__organisation", "ack_post__organisation"):
+            _meet_by_message(m, "message_sent", m.from_post, runs=[run])
+            if m.acknowledged_at is not None:
+                _meet_by_message(m, "message_acknowledged", m.ack_post or m.to_post, runs=[run])
     return run
 
 
@@ -326,6 +328,9 @@ def file_report(user, task_id, *, text: str, report: str = "", held_at=None, pla
             raise ValidationFailed(f"this step needs the report {task.done_report!r}", field="report")
         if task.done_kind == "meeting_held" and held_at is None:
             raise ValidationFailed("say when the meeting was held (held_at)", field="held_at")
+        if task.done_kind == "report_filed" and held_at is not None:
+            # A form counts when it is filed: a held_at would backdate it past its deadline.
+            raise ValidationFailed("held_at is for meetings; a report counts from when it is filed", field="held_at")
         if held_at is not None and held_at > timezone.now() + dt.timedelta(minutes=5):
             raise ValidationFailed("a meeting is recorded after it is held", field="held_at")
         row = TaskReport.objects.create(
