@@ -351,7 +351,7 @@ def _task_for_update(user, task_id) -> Task:
         raise NotFound(f"no task {task_id!r}") from None
     if not visible_tasks(user).filter(pk=pk).exists():
         raise NotFound(f"no task {task_id!r}")
-    return Task.objects.select_for_update().select_related("run", "post").get(pk=pk)
+    return Task.objects.select_for_update(of=("self",)).select_related("run", "post").get(pk=pk)
 
 
 # --- deadlines -----------------------------------------------------------------------------------------------
@@ -359,14 +359,14 @@ def _task_for_update(user, task_id) -> Task:
 
 @deadlines.handler(REMIND)
 def remind(deadline, now: dt.datetime) -> None:
-    task = Task.objects.select_for_update().select_related("run", "post").filter(pk=deadline.subject).first()
+    task = Task.objects.select_for_update(of=("self",)).select_related("run", "post").filter(pk=deadline.subject).first()
     if task is not None and task.state == TaskState.OPEN:
         _emit(task, EventKind.TASK_REMINDER, detail={"due_in_s": max(0, int((task.due_at - now).total_seconds()))})
 
 
 @deadlines.handler(DUE)
 def breach(deadline, now: dt.datetime) -> None:
-    task = Task.objects.select_for_update().select_related("run", "post").filter(pk=deadline.subject).first()
+    task = Task.objects.select_for_update(of=("self",)).select_related("run", "post").filter(pk=deadline.subject).first()
     if task is None or task.state != TaskState.OPEN:
         return
     task.state, task.breached_at = TaskState.BREACHED, task.due_at
