@@ -10,6 +10,8 @@ from sulh.conftest import ApiClient
 from sulh.deadlines.models import Deadline
 from sulh.hotline import services
 
+from .hotline_world import SharedDatabase
+
 DESKS = [
     ("AFG-S2", "AFG", "commander"), ("PAK-S2", "PAK", "commander"), ("AFG-R-SOUTH", "AFG", "commander"),
     ("PAK-R-SOUTH", "PAK", "commander"), ("AFG-HQ", "AFG", "commander"), ("PAK-HQ", "PAK", "commander"),
@@ -55,3 +57,13 @@ def outgoing(**kw) -> services.Outgoing:
             "body": "Hold fire at the Friendship Gate"}  # fmt: skip
     data.update(kw)
     return services.Outgoing(**data)
+
+
+@pytest.fixture
+def shared_db(transactional_db, tmp_path):
+    """The test database opened to other processes (hotline_world.SharedDatabase); kills them afterwards."""
+    world = SharedDatabase(tmp_path)
+    try:
+        yield world
+    finally:
+        world.close()
