@@ -179,8 +179,10 @@ def _post_for(party: str, level: str | None, sector: str, run: ProtocolRun) -> P
         level_posts = Post.objects.filter(organisation__code=party).order_by("-level_rank")
     else:
         level_posts = Post.objects.filter(organisation__code=party, level=level)
+    # Without a sector (an incident far from the line), only a desk that answers for every sector fits: the
+    # first sector desk of the list would be a stranger's.
     for post in level_posts:
-        if not post.sectors or not sector or sector in post.sectors:
+        if not post.sectors or (sector and sector in post.sectors):
             return post
     return None
 
@@ -262,9 +264,13 @@ def _thread_root(m: Message) -> Message:
 def _meet_by_message(message: Message, kind: str, acting_post: Post, runs=None) -> None:
     party = MEDIATORS if acting_post.is_mediators_cell else acting_post.organisation.code
     if runs is None:
-        q = Q(message=_thread_root(message))
-        if message.incident_id is not None:
-            q |= Q(incident_id=message.incident_id)
+        root = _thread_root(message)
+        q = Q(message=root)
+        # An answer in the thread of a message about the incident is about it too (the answering side may not
+        # even see the incident to name it).
+        incident_ids = {message.incident_id, root.incident_id} - {None}
+        if incident_ids:
+            q |= Q(incident_id__in=incident_ids)
         runs = list(ProtocolRun.objects.filter(q))
     tasks = Task.objects.select_for_update().filter(
         run__in=runs, party=party, done_kind=kind, done_message_type=message.message_type,

@@ -177,6 +177,34 @@ def test_a_notification_sent_before_the_claim_was_filed_counts(users, desks):
     assert second.code not in {t.met_with for t in tasks.values()}
 
 
+def test_an_answer_in_the_thread_of_a_message_about_the_incident_meets_its_step(users, desks):
+    # AIR-STRIKE on Afghan soil: Kabul asks Rawalpindi for clarification about the incident; Rawalpindi cannot
+    # see the incident (its audience is the mediators) and answers in the thread.
+    incident = file_incident(users["afg_liaison"], event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
+                             alleged_violator="PAK", point=(32.73, 69.25), location_name="Barmal, Paktika")  # fmt: skip
+    run = the_run(incident, "AIR-STRIKE")
+    request = notify(desks["AFG-HQ"], incident, channel="NATIONAL", message_type="clarification_request",
+                     body="Who flew the drone over Barmal at 01:10?")  # fmt: skip
+    answer = hotline.send(desks["PAK-HQ"], hotline.Outgoing(
+        channel="NATIONAL", message_type="clarification_answer", priority="immediate", reply_to=request.code,
+        body="No Pakistani aircraft flew there; we ask for the coordinates",
+    ))  # fmt: skip
+    assert answer.incident_id is None
+    tasks = tasks_of(run)
+    assert (tasks["CLARIFY", "AFG"].state, tasks["CLARIFY", "AFG"].met_with) == ("met", request.code)
+    assert (tasks["ANSWER", "PAK"].state, tasks["ANSWER", "PAK"].met_with) == ("met", answer.code)
+
+
+def test_a_sector_step_for_an_incident_in_no_sector_goes_to_no_sector_desk(users):
+    # Fire deep inside Pakistan (Islamabad, 190 km from the line): no sector, so no sector desk is the right one.
+    incident = file_incident(users["pak_liaison"], point=(33.6844, 73.0479), location_name="Islamabad")
+    assert incident.sector == ""
+    tasks = tasks_of(the_run(incident))
+    assert tasks["NOTIFY", "PAK"].post is None and tasks["HOLD-FIRE", "AFG"].post is None
+    assert tasks["BRIEF-MEDIATORS", "PAK"].post.code == "PAK-HQ"  # the national desk answers for every sector
+    assert tasks["JOINT-VISIT", "PAK"].post is None
+
+
 # --- breaches and reminders -------------------------------------------------------------------------------------
 
 
