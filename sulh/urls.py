@@ -25,6 +25,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("hotline/stream", live.stream, name="hotline-stream"),
+    path("hotline/", include("sulh.hotline.urls")),
+    path("protocols/", include("sulh.protocols.urls")),
     path("healthz", healthz),
     path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
     path("log/tile/<path:path>", views_log.tile, name="log-tile"),
