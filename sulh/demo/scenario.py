@@ -1512,7 +1512,7 @@ def load(seed: int = DEFAULT_SEED, incidents_wanted: int = DEFAULT_INCIDENTS, pr
         real_timeline(b)
         say(f"{len(b.made)} incidents from the public record of October–November 2025")
         filler = Filler(b)
-        to_make = max(0, incidents_wanted - len(b.made))
+        to_make = max(0, incidents_wanted - len(b.made) - 1)  # one is left for the live hotline morning
         per_party = max(1, to_make // 70)
         filler.drafts_left = {p: per_party for p in b.party_codes}
         for i in range(to_make):

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sulh.accounts.models import Organisation, OrganisationKind, Role, User
@@ -38,9 +39,30 @@ def test_small_scenario_loads_and_is_marked_as_demo(demo):
     assert "DEMONSTRATION DATA" in demo
     assert scenario.DEMO_PASSWORD in demo
     assert "sulh demo --code USERNAME" in demo
-    dates = Incident.objects.values_list("date_start", flat=True)
-    assert min(dates).date().isoformat() >= "2025-10-08"  # 9 October, local time
-    assert max(dates).date().isoformat() <= "2025-11-20"
+    # The history runs 9 October – 20 November 2025; one incident is "this morning" (the live hotline demo).
+    dates = sorted(Incident.objects.values_list("date_start", flat=True))
+    assert dates[0].date().isoformat() >= "2025-10-08"  # 9 October, local time
+    assert dates[-2].date().isoformat() <= "2025-11-20"
+    assert abs((timezone.now() - dates[-1]).total_seconds()) < 3600
+
+
+def test_the_live_hotline_morning(demo):
+    """Desks are staffed, a notification was acknowledged, a hold-fire request awaits (and will escalate),
+    the cross-border fire protocol runs for this morning's incident, and everything is in the log."""
+    from sulh.deadlines.models import Deadline
+    from sulh.hotline.models import Message, PostHolder
+    from sulh.ledger.models import LogEntry
+    from sulh.protocols.models import ProtocolRun
+
+    assert PostHolder.objects.filter(post__code="MED-CELL").count() >= 2
+    states = dict(Message.objects.values_list("message_type", "state"))
+    assert states["incident_notification"] == "acknowledged"
+    assert states["hold_fire_request"] == "sent"
+    hold = Message.objects.get(message_type="hold_fire_request")
+    assert Deadline.objects.filter(subject=str(hold.pk), state="pending", step=0).exists()
+    run = ProtocolRun.objects.get(protocol="CROSS-BORDER-FIRE")
+    assert dict(run.tasks.filter(step="NOTIFY").values_list("party", "state")) == {"PAK": "met"}
+    assert LogEntry.objects.filter(kind="hotline.acknowledged").exists()
 
 
 def test_every_role_has_a_demo_user(demo):
