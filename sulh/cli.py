@@ -1,7 +1,8 @@
 """The `sulh` console command: Django's management commands under one name, so nobody types manage.py.
 
-Two commands run without Django, on a machine with no Sulh server and no database: `sulh witness …`
-(an organisation's own witness) and `sulh log verify SOURCE …` without --database (checking a mirror)."""
+Three commands run without Django, on a machine with no Sulh server and no database: `sulh witness …`
+(an organisation's own witness), `sulh log verify SOURCE …` without --database (checking a mirror) and
+`sulh hotline …` (an API client for a command post), except `sulh hotline audit`, which reads the database."""
 
 import os
 import sys
@@ -14,6 +15,10 @@ def main(argv: list[str] | None = None) -> None:
         from sulh.ledger.witness_cli import main as witness_main
 
         sys.exit(witness_main(args[2:]))
+    if len(args) > 1 and args[1] == "hotline" and args[2:3] != ["audit"]:
+        from sulh.hotline.cli import main as hotline_main
+
+        sys.exit(hotline_main(args[2:]))
     if len(args) > 2 and args[1:3] == ["log", "verify"] and "--database" not in args:
         from sulh.ledger.verify_cli import main as verify_main
 

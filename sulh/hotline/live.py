@@ -57,13 +57,15 @@ def _frame(seq: int, payload: dict, tz) -> str:
 async def _events(post_ids: frozenset[int], last: int | None, tz):
     sub = hub.subscribe(post_ids)
     try:
-        yield "retry: 3000\n\n"
         if last is None:
             last = await sync_to_async(services.latest_seq)()
         elif last > await sync_to_async(services.latest_seq)():
             # A cursor from the future (a restored database): the client must refetch its inbox.
             yield "event: resync\ndata: {}\n\n"
             last = await sync_to_async(services.latest_seq)()
+        # The starting cursor as the stream's first id (a frame without data dispatches nothing): a client
+        # that connected without one and loses the link before any event still resumes from here.
+        yield f"retry: 3000\nid: {last}\n\n"
         while True:  # replay what was missed, in batches
             rows = await sync_to_async(payloads_after)(last, post_ids=post_ids, limit=REPLAY_BATCH)
             for seq, _, payload in rows:
