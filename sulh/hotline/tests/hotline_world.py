@@ -206,18 +206,20 @@ class Server:
 class Listener:
     """A client of GET /hotline/stream, reading `id:` / `data:` frames on a thread of its own."""
 
-    def __init__(self, server: Server, token: str | None, last_event_id=None, headers=None):
+    def __init__(self, server: Server, token: str | None, last_event_id=None, headers=None, path="/hotline/stream"):
         self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         h = {"Accept": "text/event-stream", **(headers or {})}
         if token:
             h["Authorization"] = f"Bearer {token}"
         if last_event_id is not None:
             h["Last-Event-ID"] = str(last_event_id)
-        self.conn.request("GET", "/hotline/stream", headers=h)
+        self.conn.request("GET", path, headers=h)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
         self.frames: queue.Queue = queue.Queue()
         self.ready = threading.Event()
+        self.closed = False
+        self.error: Exception | None = None
         if self.status == 200:
             self.thread = threading.Thread(target=self._read, daemon=True)
             self.thread.start()
@@ -244,8 +246,9 @@ class Listener:
                     if data:
                         self.frames.put((seq, json.loads("\n".join(data))))
                     seq, data = None, []
-        except (OSError, ValueError, http.client.HTTPException):
-            return  # closed by close()
+        except Exception as exc:  # noqa: BLE001 -- after close() any error is the closing; before it, a failure
+            if not self.closed:
+                self.error = exc
 
     def take(self, n: int, timeout: float = 15) -> list[tuple[int, dict]]:
         out = []
@@ -255,12 +258,14 @@ class Listener:
             if left <= 0:
                 raise AssertionError(f"got {len(out)} of {n} events in {timeout} s: {out}")
             try:
-                out.append(self.frames.get(timeout=left))
+                out.append(self.frames.get(timeout=min(left, 0.2)))
             except queue.Empty:
+                if self.error is not None:
+                    raise AssertionError(f"the stream broke after {out}: {self.error!r}") from self.error
                 continue
         return out
 
-    def nothing_more(self, wait: float = 0.6) -> None:
+    def nothing_more(self, wait: float = 0.5) -> None:
         try:
             extra = self.frames.get(timeout=wait)
         except queue.Empty:
@@ -268,6 +273,7 @@ class Listener:
         raise AssertionError(f"an event arrived that should not have: {extra}")
 
     def close(self) -> None:
+        self.closed = True
         if self.conn.sock is not None:
             with contextlib.suppress(OSError):
                 self.conn.sock.shutdown(socket.SHUT_RDWR)
