@@ -116,9 +116,12 @@ def on_incident_filed(sender=None, *, incident, actor=None, **kwargs) -> list[Pr
 
 
 def on_message_sent(sender=None, *, message: Message, **kwargs) -> None:
+    root = _thread_root(message)
     for p in get_charter().protocols:
         t = p.trigger
         if message.message_type in t.message_types and (not t.sectors or set(t.sectors) & set(_sectors_of(message))):
+            if root.pk != message.pk and ProtocolRun.objects.filter(protocol=p.code, message=root).exists():
+                continue  # a correction (or reply) carries on the run of the message it belongs to
             affected = message.from_post.organisation.code
             if affected in _parties():
                 counterpart = next(x for x in _parties() if x != affected)

@@ -416,6 +416,36 @@ def test_return_of_persons_is_acknowledged_by_the_counterpart(desks):
     assert (ack.state, ack.met_at, ack.met_with) == ("met", msg.acknowledged_at, msg.code)
 
 
+def test_a_correction_carries_on_the_run_of_the_message_it_corrects(desks):
+    first = hotline.send(desks["AFG-S6"], hotline.Outgoing(
+        channel="S6-KHYBER", message_type="medevac", priority="flash", body="Two wounded at Torkham",
+    ))  # fmt: skip
+    hotline.send(desks["AFG-S6"], hotline.Outgoing(
+        channel="S6-KHYBER", message_type="medevac", priority="flash", corrects=first.code,
+        body="Correction: three wounded at Torkham, one a child",
+    ))  # fmt: skip
+    assert list(ProtocolRun.objects.values_list("protocol", "message")) == [("MEDEVAC", first.pk)]
+    assert Task.objects.count() == 2
+
+
+def test_a_run_closes_when_every_task_is_decided(desks, users):
+    msg = hotline.send(desks["PAK-S6"], hotline.Outgoing(
+        channel="S6-KHYBER", message_type="return_of_persons", priority="routine", body="Three to be returned",
+    ))  # fmt: skip
+    run = ProtocolRun.objects.get(message=msg)
+    tasks = tasks_of(run)
+    hotline.acknowledge(desks["AFG-S6"], msg.code)
+    for party, desk in (("PAK", "PAK-S6"), ("AFG", "AFG-S6")):
+        services.file_report(desks[desk], tasks["HANDOVER", party].pk, text="Handed over", report="HANDOVER-COMPLETED")
+    run.refresh_from_db()
+    assert run.closed_at is None  # the mediators' confirmation is still open
+    assert tasks_of(run)["CONFIRM", MEDIATORS].state == "open"
+    make_due(services.DUE, tasks["CONFIRM", MEDIATORS].pk)
+    fire()
+    run.refresh_from_db()
+    assert run.closed_at is not None
+
+
 def test_a_message_of_another_type_starts_nothing(desks):
     hotline.send(desks["PAK-S6"], hotline.Outgoing(
         channel="S6-KHYBER", message_type="hold_fire_request", priority="flash", body="Hold fire at Torkham",
