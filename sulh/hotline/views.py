@@ -20,7 +20,7 @@ from sulh.core.errors import DomainError, NotFound
 from sulh.protocols import services as protocols
 
 from . import services
-from .models import AWAITING, Channel, EventKind, MessageState, MessageType, Priority
+from .models import AWAITING, Channel, Event, EventKind, MessageState, MessageType, Priority
 
 RECENT = 30
 
@@ -91,13 +91,20 @@ def _inbox_context(request) -> dict:
     held = services.held_posts(user)
     codes = {p.code for p in held}
     awaiting = _decorate(user, services.inbox(user), codes)
-    # The page reaching this browser is the message reaching a device of the receiving post.
+    # The page reaching this browser is the message reaching a device of the receiving post: recorded for
+    # each listed message not yet delivered to a post of this user (an escalated one too, at its new post).
+    done = set(
+        Event.objects.filter(message__in=[m.pk for m in awaiting], kind=EventKind.DELIVERED, post__in=held)
+        .values_list("message_id", flat=True)
+    )  # fmt: skip
     for m in awaiting:
+        if m.pk in done:
+            continue
+        try:
+            services.mark_delivered(user, m.pk)
+        except DomainError:  # lost the post between listing and marking: it shows, unmarked
+            continue
         if m.state == MessageState.SENT:
-            try:
-                services.mark_delivered(user, m.pk)
-            except DomainError:  # lost the post between listing and marking: it shows, unmarked
-                continue
             m.state = MessageState.DELIVERED
     return {
         "awaiting": awaiting,

@@ -79,6 +79,8 @@ def test_inbox_says_where_an_escalated_message_now_waits(desks):
     html = _html(console_client(desks["PAK-R-SOUTH"]).get(reverse("hotline:inbox")))
     assert f'id="msg-{msg.code}"' in html
     assert "escalated to PAK-R-SOUTH (step 2 of" in html
+    # Listing it there is its delivery at the regional desk, as it was at the sector desk's.
+    assert Event.objects.filter(message=msg, kind="delivered", post__code="PAK-R-SOUTH").count() == 1
 
 
 def test_acknowledge_from_the_inbox(desks):
@@ -310,3 +312,26 @@ def test_incident_page_lists_the_hotline_thread(desks, api, users):
     # The joint monitoring team sees the incident, and no hotline section at all.
     html = _html(console_client(users["jmt_monitor"]).get(reverse("incidents:detail", args=[code])))
     assert code in html and 'id="hotline"' not in html and msg.code not in html
+
+
+def test_the_page_gives_hotline_js_what_it_needs_to_record_delivery(desks):
+    """hotline.js POSTs to the API's delivered URL with the page's CSRF token and the session cookie."""
+    client = console_client(desks["PAK-S2"])
+    client.handler.enforce_csrf_checks = True
+    html = _html(client.get(reverse("hotline:inbox")))  # open before the message comes
+    msg = _send(desks["AFG-S2"])
+    root = re.search(r'<div id="hotline"(.*?)>', html, re.S).group(1)
+    attrs = dict(re.findall(r'data-([\w-]+)="([^"]*)"', root))
+    url = attrs["delivered-url"].replace("__code__", msg.code)
+    assert attrs["stream-url"] == "/hotline/stream" and attrs["inbox-url"] == reverse("hotline:inbox_list")
+    assert client.post(url, "{}", content_type="application/json").status_code == 403  # no token: refused
+    r = client.post(url, "{}", content_type="application/json", headers={"X-CSRFToken": attrs["csrf"]})
+    assert r.status_code == 200, r.content
+    assert Event.objects.filter(message=msg, kind="delivered", post__code="PAK-S2").count() == 1
+
+
+def test_the_stream_refuses_a_user_with_no_post_on_duty_so_the_page_polls(desks, users):
+    """The refusal hotline.js falls back to polling on."""
+    assert console_client(users["pak_liaison"]).get("/hotline/stream").status_code == 403
+    html = _html(console_client(users["pak_liaison"]).get(reverse("hotline:inbox_list")))
+    assert "Nothing awaits your acknowledgement." in html
