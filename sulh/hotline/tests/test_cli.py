@@ -80,8 +80,11 @@ def _free_port() -> int:
 
 
 def _pg_admin_url() -> str:
+    """The maintenance database of the PostgreSQL server the tests use (or of the local default)."""
     url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else PG_DEFAULT
+    if not url.startswith(("postgres://", "postgresql://")):
+        return PG_DEFAULT
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/postgres"))
 
 
 def _pg_reachable(url: str) -> bool:
