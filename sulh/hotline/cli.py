@@ -8,6 +8,7 @@
     sulh hotline ack CODE [--reply TEXT]                 acknowledge (stops the escalation)
     sulh hotline resolve CODE [--note TEXT]              close an acknowledged message
     sulh hotline show CODE                               a message and everything that happened to it
+                                                         (shown to its receiving post: recorded as read)
     sulh hotline tail [--channel C] [--since SEQ]        follow your posts' live events
     sulh hotline audit                                   (on the server) overdue deadlines; exit 1 if any
 
@@ -414,6 +415,10 @@ def _event_summary(e: dict) -> str:
 def cmd_show(c: Client, a, out) -> int:
     ans = c.call("GET", f"hotline/messages/{_q(a.code)}")
     m = ans.body
+    if m["state"] in AWAITING and {s["to"] for s in m["ladder"][: m["step"] + 1]} & _held(c):
+        # Shown to a holder of a receiving post: it has been read, as when its page opens in the console.
+        ans = c.call("POST", f"hotline/messages/{_q(a.code)}/read")
+        m = ans.body
     events = c.call("GET", f"hotline/messages/{_q(a.code)}/events").body
     if a.json:
         print(json.dumps({"message": m, "events": events}, ensure_ascii=False, indent=2), file=out)
@@ -524,6 +529,10 @@ def _matches(e: dict, channel: str | None) -> bool:
 
 def _on_duty(c: Client) -> set[str]:
     return {r["post"] for r in c.call("GET", "hotline/posts/mine").body if r["on_duty"]}
+
+
+def _held(c: Client) -> set[str]:
+    return {r["post"] for r in c.call("GET", "hotline/posts/mine").body}
 
 
 def _mark_delivered(c: Client, e: dict, mine: set[str], done: set[tuple[str, str]], err) -> None:
@@ -661,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sp("resolve", "close an acknowledged message")
     s.add_argument("code")
     s.add_argument("--note", help="why it is closed")
-    s = sp("show", "a message and its timeline, in your zone and in UTC")
+    s = sp("show", "a message and its timeline, in your zone and in UTC (to its receiving post: read)")
     s.add_argument("code")
     s = sub.add_parser("tail", help="follow your posts' events live (reconnects by itself)")
     s.add_argument("--channel", help="only this channel's messages (filtered here)")

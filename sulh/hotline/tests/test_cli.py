@@ -245,6 +245,13 @@ def test_send_inbox_acknowledge_show(server):
     assert "+05:00" in p.stdout and " left" in p.stdout  # the receiver's zone (Pakistan), and the countdown
     assert "rounds landing near the gate at 02:00" in p.stdout  # the body on one line
 
+    # Shown to the receiving post, it is read (as when its page opens in the console); to the sender, not.
+    p = server.hl("pak_s2", "show", code)
+    assert p.returncode == 0, p.stderr
+    assert re.search(
+        r"^state      read, step 0 of 4: PAK-S2 must acknowledge by .*\+05:00", p.stdout, re.M
+    ), p.stdout
+
     p = server.hl("pak_s2", "ack", code, "--reply", "Orders passed to the posts")
     assert p.returncode == 0, p.stderr
     assert (
@@ -258,8 +265,8 @@ def test_send_inbox_acknowledge_show(server):
     assert "  Hold fire: rounds landing near the gate\n  at 02:00" in p.stdout  # the body as written
     timeline = p.stdout.split("timeline", 1)[1].splitlines()[1:]
     kinds = [re.search(r"Z\)\s+(\S+)", row).group(1) for row in timeline]
-    assert kinds == ["sent", "acknowledged"]
-    assert "reply=Orders passed to the posts" in timeline[1] and "PAK-S2 (pak_s2)" in timeline[1]
+    assert kinds == ["sent", "read", "delivered", "acknowledged"]  # reading implies delivery
+    assert "reply=Orders passed to the posts" in timeline[3] and "PAK-S2 (pak_s2)" in timeline[3]
     sent_row = timeline[0]
     assert "+04:30" in sent_row and "Z)" in sent_row  # local and UTC, side by side
     data = json.loads(server.hl("afg_s2", "show", code, "--json").stdout)
