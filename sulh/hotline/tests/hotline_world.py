@@ -170,17 +170,32 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.05):
 # --- a live server and a Server-Sent Events client --------------------------------------------------------
 
 
+# What a server that cannot start on this machine says (as opposed to a server broken by the code under test).
+ENVIRONMENT_FAILURES = ("No module named 'uvicorn'", "address already in use", "error while attempting to bind")
+
+
 class Server:
-    def __init__(self, shared: SharedDatabase, name: str):
+    def __init__(self, shared: SharedDatabase, name: str, wait: bool = True):
         self.shared = shared
         self.port = free_port()
         self.proc = shared.start(
             *sulh_cmd(), "serve", "--no-ticker", "--host", "127.0.0.1", "--port", str(self.port), name=name
         )
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
+        """Until the server answers. Skipped (loudly, with its output) when the machine cannot run one: no
+        uvicorn, no port to bind, no answer in 60 s. A server that dies of anything else fails the test."""
+        shared = self.shared
         end = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
-                pytest.skip(f"SERVER COULD NOT START: `sulh serve` exited {self.proc.returncode}:\n{shared.output(self.proc)[-2000:]}")
+                out = shared.output(self.proc)
+                why = f"`sulh serve` exited {self.proc.returncode}:\n{out[-2000:]}"
+                if any(s in out for s in ENVIRONMENT_FAILURES):
+                    pytest.skip("SERVER COULD NOT START: " + why)
+                pytest.fail(why)
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     break

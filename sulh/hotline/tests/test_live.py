@@ -127,7 +127,9 @@ def test_live_delivery_and_replay_after_a_reconnect(desks, users, shared_db):
 def test_a_message_reaches_listeners_on_other_server_processes(desks, shared_db):
     afg, pak, med = token(desks["AFG-S2"]), token(desks["PAK-S2"]), token(desks["MED-CELL"])
     shared_db.push()
-    a, b = Server(shared_db, "server-a"), Server(shared_db, "server-b")
+    a, b = Server(shared_db, "server-a", wait=False), Server(shared_db, "server-b", wait=False)
+    a.wait()
+    b.wait()
     on_b = Listener(b, pak)
     cell_on_a = Listener(a, med)
 
