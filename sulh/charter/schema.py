@@ -443,7 +443,7 @@ DONE_KINDS = ("message_sent", "message_acknowledged", "report_filed", "meeting_h
 
 class ProtocolTrigger(_Model):
     """What starts a protocol. An incident starts it when it matches every given criterion (within a list,
-    any item matches) and was registered within `max_age` of its start; a message starts it when its type
+    any item matches) and is filed within `max_age` of its end; a message starts it when its type
     is listed (and, with `sectors`, its channel serves one of them)."""
 
     event_types: list[str] = Field(default_factory=list)

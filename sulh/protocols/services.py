@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -91,9 +91,9 @@ def _matches_incident(p, incident, severity: int) -> bool:
         return False
     if t.sectors and incident.sector not in t.sectors:
         return False
-    # A protocol is for what is happening now: an incident registered long after it happened (an archive
+    # A protocol is for what is happening now: an incident filed long after it happened (an archive
     # import, the demo's history) starts none.
-    return incident.created_at - incident.date_end <= parse_duration(t.max_age)
+    return timezone.now() - incident.date_end <= parse_duration(t.max_age)
 
 
 def incident_severity(incident) -> int:
@@ -142,6 +142,14 @@ def _one(items: list[str]) -> str:
 
 
 def start_manually(user, protocol_code: str, *, incident_ref: str | None = None, message_ref: str | None = None) -> ProtocolRun:
+    try:
+        return _start_manually(user, protocol_code, incident_ref=incident_ref, message_ref=message_ref)
+    except IntegrityError:
+        # Two people started the same protocol at the same moment: the database kept one run.
+        raise Conflict(f"{protocol_code} is already running for this {'incident' if incident_ref else 'message'}") from None
+
+
+def _start_manually(user, protocol_code: str, *, incident_ref: str | None, message_ref: str | None) -> ProtocolRun:
     """A mediator, commander or liaison officer starts a protocol for an incident or message they can see."""
     try:
         p = get_charter().protocol(protocol_code)
@@ -193,7 +201,9 @@ def _post_for(party: str, level: str | None, sector: str, run: ProtocolRun) -> P
 def _start(p, sides: tuple[str, str], *, incident=None, message=None, sector: str = "", actor=None) -> ProtocolRun:
     affected, counterpart = sides
     now = timezone.now()
-    triggered = min(now, incident.created_at) if incident is not None else message.sent_at
+    # An incident's run counts from the moment the mechanism learns of it: the filing of its first claim (a
+    # draft kept an hour is not yet known to anyone), which is now. A message's run counts from its sending.
+    triggered = now if incident is not None else message.sent_at
     with transaction.atomic():
         run = ProtocolRun.objects.create(
             protocol=p.code, name=p.name["en"], definition=p.model_dump(mode="json"), incident=incident, message=message,

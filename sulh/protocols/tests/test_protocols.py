@@ -43,7 +43,10 @@ def test_cross_border_fire_starts_the_run_with_its_tasks(users):
     assert incident.sector == "S6-KHYBER"
     run = ProtocolRun.objects.get(incident=incident)
     assert (run.protocol, run.affected, run.counterpart, run.sector) == ("CROSS-BORDER-FIRE", "PAK", "AFG", "S6-KHYBER")
-    assert run.triggered_at == incident.created_at and run.closed_at is None
+    filed_at = incident.claims.get().filed_at
+    # The run counts from the filing (the moment the mechanism knows), within the filing transaction.
+    assert incident.created_at <= run.triggered_at and abs((run.triggered_at - filed_at).total_seconds()) < 1
+    assert run.closed_at is None
     assert [s["code"] for s in run.definition["steps"]] == ["NOTIFY", "ACKNOWLEDGE", "HOLD-FIRE", "JOINT-VISIT", "BRIEF-MEDIATORS"]
     t0 = run.triggered_at
     got = sorted(
