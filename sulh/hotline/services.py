@@ -390,7 +390,7 @@ def send(user, data: Outgoing) -> Message:
         if corrects is not None:
             _close_corrected(user, corrects, msg, from_post)
         if reply_to is not None and reply_to.state in AWAITING and data.message_type == MessageType.CLARIFICATION_ANSWER:
-            _acknowledge(reply_to, user, _acting_post(user, reply_to), reply="", by_answer=msg)
+            _acknowledge(reply_to, user, acting_post(user, reply_to), reply="", by_answer=msg)
         signals.message_sent.send(Message, message=msg)
     return msg
 
@@ -413,7 +413,7 @@ def _iso(t: dt.datetime) -> str:
 # --- receiving ---------------------------------------------------------------------------------------------
 
 
-def _acting_post(user, message: Message, *, receiving: bool = True) -> Post | None:
+def acting_post(user, message: Message, *, receiving: bool = True) -> Post | None:
     """The post the user acts for on this message: one of the receiving posts reached so far."""
     wanted = _recipient_codes(message) if receiving else _participants(message, message.step)
     for p in held_posts(user):
@@ -425,7 +425,7 @@ def _acting_post(user, message: Message, *, receiving: bool = True) -> Post | No
 def _mark(user, ref, kind: str, state: str) -> Message:
     with transaction.atomic():
         msg = get_message(user, ref, for_update=True)
-        post = _acting_post(user, msg)
+        post = acting_post(user, msg)
         if post is None:
             raise PermissionDenied(f"only a holder of the receiving post ({', '.join(sorted(_recipient_codes(msg)))}) marks a message {kind}")
         if Event.objects.filter(message=msg, kind=kind, post=post).exists():
@@ -456,7 +456,7 @@ def acknowledge(user, ref, reply: str = "") -> Message:
         raise ValidationFailed(f"the reply is {len(reply)} characters long; at most {MAX_BODY}", field="reply")
     with transaction.atomic():
         msg = get_message(user, ref, for_update=True)
-        post = _acting_post(user, msg)
+        post = acting_post(user, msg)
         if post is None:
             raise PermissionDenied(
                 f"only a holder of the receiving post ({', '.join(sorted(_recipient_codes(msg)))}) may acknowledge {msg.code}"
@@ -485,7 +485,7 @@ def resolve(user, ref, note: str = "") -> Message:
     """Close an acknowledged message (either end, or the mediators)."""
     with transaction.atomic():
         msg = get_message(user, ref, for_update=True)
-        post = _acting_post(user, msg, receiving=False)
+        post = acting_post(user, msg, receiving=False)
         if post is None:
             raise PermissionDenied("only a holder of a post on this message's line, or the mediators' cell, may resolve it")
         if msg.state != MessageState.ACKNOWLEDGED:

@@ -47,13 +47,13 @@ def _may_acknowledge(user, msg) -> bool:
     # The service's own rule (a holder of a receiving post the message has reached), asked, not copied.
     if msg.state in (MessageState.ACKNOWLEDGED, MessageState.RESOLVED):
         return False
-    return services._acting_post(user, msg) is not None
+    return services.acting_post(user, msg) is not None
 
 
 def _may_resolve(user, msg) -> bool:
     return (
         msg.state == MessageState.ACKNOWLEDGED
-        and services._acting_post(user, msg, receiving=False) is not None
+        and services.acting_post(user, msg, receiving=False) is not None
     )
 
 
@@ -216,7 +216,7 @@ def resolve(request, code):
 def message(request, code):
     user = request.user
     msg = _message_or_404(user, code)
-    if services._acting_post(user, msg) is not None:
+    if services.acting_post(user, msg) is not None:
         # Opening the page as a holder of a receiving post is reading it (recorded once per post).
         msg = services.mark_read(user, msg.pk)
         msg = services.get_message(user, msg.pk)
