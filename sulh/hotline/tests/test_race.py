@@ -14,14 +14,20 @@ from sulh.hotline import services
 from sulh.hotline.models import Event, Message, MessageState
 
 from .conftest import due_now, outgoing
+from .hotline_world import wait_for
 
 MESSAGES = 40
 PROCESSES = 3
 
 FIRE = """
+from pathlib import Path
 from sulh.deadlines import services as deadlines
-start = float(sys.argv[1])
-time.sleep(max(0.0, start - time.time()))  # the start barrier: every process begins at this instant
+ready, go = Path(sys.argv[1]), Path(sys.argv[2])
+ready.touch()  # Django set up, connected: ready
+while not go.exists():
+    time.sleep(0.005)
+time.sleep(max(0.0, float(go.read_text()) - time.time()))  # the start barrier: all begin at this instant
+start = time.time()
 fired = []
 while True:  # as a runner would: until nothing is due
     got = deadlines.fire_due()
@@ -43,8 +49,13 @@ def test_processes_racing_for_the_same_deadlines_fire_each_step_once(desks, shar
     assert due_now() == MESSAGES
     shared_db.push()
 
-    start = time.time() + 2.0  # after every process has set Django up and connected
-    procs = [shared_db.python(FIRE, f"{start:.3f}", name=f"fire-{n}") for n in range(PROCESSES)]
+    go = shared_db.tmp / "go"
+    ready = [shared_db.tmp / f"ready-{n}" for n in range(PROCESSES)]
+    procs = [shared_db.python(FIRE, str(ready[n]), str(go), name=f"fire-{n}") for n in range(PROCESSES)]
+    wait_for(lambda: all(r.exists() for r in ready) or any(p.poll() is not None for p in procs), 60, "the processes")
+    tmp = go.with_suffix(".tmp")
+    tmp.write_text(f"{time.time() + 0.2:.3f}")
+    tmp.rename(go)  # atomically: nobody reads half a time
     results = []
     for p in procs:
         p.wait(timeout=120)
