@@ -9,7 +9,7 @@ PORT ?= 8000
 # PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
 SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-peers clean messages
+.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-peers clean messages
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
@@ -51,11 +51,17 @@ test-postgres: setup
 
 bench: setup bench-peers
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.hotline
 
 # The ledger benchmark alone (appends, proofs, verification at 10^6 entries; pymerkle as a peer):
 # `make bench-ledger BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--entries 200000 --db sqlite" and so on.
 bench-ledger: setup bench-peers
 	$(BIN)/python -m bench.ledger $(BENCH_ARGS)
+
+# The hotline benchmark alone (200 live listeners: delivery latency, throughput, escalation lateness; ~6 min):
+# `make bench-hotline BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--db sqlite --listeners 50" and so on.
+bench-hotline: setup
+	$(BIN)/python -m bench.hotline $(BENCH_ARGS)
 
 # Benchmark peers (pymerkle, GPLv3): installed into the venv for the benchmarks only, never a Sulh dependency.
 bench-peers: setup
