@@ -54,6 +54,13 @@ def _frame(seq: int, payload: dict, tz) -> str:
     return f"id: {seq}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
+def _release_connection() -> None:
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 async def _events(post_ids: frozenset[int], last: int | None, tz):
     sub = hub.subscribe(post_ids)
     try:
@@ -73,16 +80,37 @@ async def _events(post_ids: frozenset[int], last: int | None, tz):
                 last = seq
             if len(rows) < REPLAY_BATCH:
                 break
+        # The live part needs no database (the hub brings the events): give this stream's connection back, or
+        # each open stream keeps one (its request's thread's) and 100 listeners exhaust PostgreSQL's default
+        # max_connections.
+        await sync_to_async(_release_connection)()
+        zone = getattr(tz, "key", None)
         while True:
-            try:
-                seq, payload = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if seq <= last:
-                continue  # already sent by the replay
-            yield _frame(seq, payload, tz)
-            last = seq
+            if sub.queue.empty():
+                try:
+                    async with asyncio.timeout(HEARTBEAT_S):
+                        item = await sub.queue.get()
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+            else:
+                item = sub.queue.get_nowait()
+            # Everything already queued goes out in one write: under load, one chunk per event and listener
+            # is what the server spends its time on.
+            parts = []
+            while True:
+                seq, payload, frames = item
+                if seq > last:  # else already sent by the replay
+                    frame = frames.get(zone)
+                    if frame is None:  # the first listener in this zone builds it for all the others
+                        frame = frames[zone] = _frame(seq, payload, tz)
+                    parts.append(frame)
+                    last = seq
+                if sub.queue.empty():
+                    break
+                item = sub.queue.get_nowait()
+            if parts:
+                yield "".join(parts)
     finally:
         hub.unsubscribe(sub)
 

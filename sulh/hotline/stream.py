@@ -103,14 +103,27 @@ class Hub:
             self._last = services.latest_seq()
             return
         rows = payloads_after(self._last, limit=2000)
+        with self._lock:
+            subs = list(self._subs)
+        # One hand-over per event loop for the whole round, not one per listener and event: with hundreds of
+        # streams, waking the loop once per (listener, event) cost more than the delivery itself.
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
         for seq, post_ids, payload in rows:
-            with self._lock:
-                subs = [s for s in self._subs if s.post_ids & post_ids]
+            item = (seq, payload, {})  # {}: the event's SSE frame per time zone, built by its first listener there
             for s in subs:
-                s.loop.call_soon_threadsafe(s.queue.put_nowait, (seq, payload))
+                if s.post_ids & post_ids:
+                    by_loop.setdefault(s.loop, []).append((s.queue, item))
             self._last = seq
+        for loop, puts in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a loop that has closed: its streams are gone
+                loop.call_soon_threadsafe(_deliver, puts)
         if len(rows) == 2000:
             self._wake.set()
+
+
+def _deliver(puts) -> None:
+    for queue, item in puts:
+        queue.put_nowait(item)
 
 
 def _pg_listener():
