@@ -1,5 +1,6 @@
-"""Periodic jobs (checkpoints now; hotline escalations later): run by `sulh serve` in a background thread,
-or by `sulh tick` from cron or a separate process when the server runs several workers.
+"""Periodic jobs (log checkpoints, demo witnesses): run by `sulh serve` in a background thread,
+or by `sulh tick` from cron or a separate process when the server runs several workers. Deadlines
+(hotline escalations, protocol steps) are not periodic jobs: sulh.deadlines fires them as they fall due.
 
 Every job must be safe to run twice at once (two workers, a tick and a server): jobs take their own locks
 or are idempotent, so the ticker needs no coordination of its own."""

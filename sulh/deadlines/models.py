@@ -10,7 +10,7 @@ class DeadlineState(models.TextChoices):
     PENDING = "pending", "pending"
     FIRED = "fired", "fired"
     CANCELLED = "cancelled", "cancelled"
-    FAILED = "failed", "failed"  # its handler kept failing: reported by `sulh hotline status`, never dropped
+    FAILED = "failed", "failed"  # its handler kept failing: reported by `sulh hotline audit`, never dropped
 
 
 class Deadline(models.Model):

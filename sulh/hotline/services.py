@@ -414,12 +414,12 @@ def _iso(t: dt.datetime) -> str:
 
 
 def acting_post(user, message: Message, *, receiving: bool = True) -> Post | None:
-    """The post the user acts for on this message: one of the receiving posts reached so far."""
+    """The post the user acts for on this message: the receiving post of the current step if the user holds
+    it (so a delivery after an escalation is recorded at the post it climbed to), else an earlier one."""
     wanted = _recipient_codes(message) if receiving else _participants(message, message.step)
-    for p in held_posts(user):
-        if p.code in wanted:
-            return p
-    return None
+    held = [p for p in held_posts(user) if p.code in wanted]
+    current = message.ladder[message.step]["to"]
+    return next((p for p in held if p.code == current), held[0] if held else None)
 
 
 def _mark(user, ref, kind: str, state: str) -> Message:
@@ -430,13 +430,14 @@ def _mark(user, ref, kind: str, state: str) -> Message:
             raise PermissionDenied(f"only a holder of the receiving post ({', '.join(sorted(_recipient_codes(msg)))}) marks a message {kind}")
         if Event.objects.filter(message=msg, kind=kind, post=post).exists():
             return msg
+        if kind == EventKind.READ and not Event.objects.filter(message=msg, kind=EventKind.DELIVERED, post=post).exists():
+            # Read implies delivered: record the delivery first, so the timeline reads in its natural order.
+            emit(EventKind.DELIVERED, message=msg, actor=user, post=post, step=msg.step, detail={"implied_by": "read"})
         emit(kind, message=msg, actor=user, post=post, step=msg.step)
         order = [MessageState.SENT, MessageState.DELIVERED, MessageState.READ]
         if msg.state in order and order.index(state) > order.index(msg.state):
             msg.state = state
             msg.save(update_fields=["state"])
-        if kind == EventKind.READ and not Event.objects.filter(message=msg, kind=EventKind.DELIVERED, post=post).exists():
-            emit(EventKind.DELIVERED, message=msg, actor=user, post=post, step=msg.step, detail={"implied_by": "read"})
     return msg
 
 

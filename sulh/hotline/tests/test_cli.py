@@ -265,7 +265,7 @@ def test_send_inbox_acknowledge_show(server):
     assert "  Hold fire: rounds landing near the gate\n  at 02:00" in p.stdout  # the body as written
     timeline = p.stdout.split("timeline", 1)[1].splitlines()[1:]
     kinds = [re.search(r"Z\)\s+(\S+)", row).group(1) for row in timeline]
-    assert kinds == ["sent", "read", "delivered", "acknowledged"]  # reading implies delivery
+    assert kinds == ["sent", "delivered", "read", "acknowledged"]  # reading implies delivery, recorded first
     assert "reply=Orders passed to the posts" in timeline[3] and "PAK-S2 (pak_s2)" in timeline[3]
     sent_row = timeline[0]
     assert "+04:30" in sent_row and "Z)" in sent_row  # local and UTC, side by side
