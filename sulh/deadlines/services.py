@@ -1,10 +1,10 @@
 """Schedule, cancel and fire stored deadlines.
 
-Firing takes one due row at a time in its own transaction: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
-so two server processes never take the same row (the other skips it and takes the next), and SQLite's
-single writer (BEGIN IMMEDIATE) on the embedded default. The handler runs in that same transaction: the
-escalation and the row's `fired` state commit together or not at all, so a crash between them leaves the
-row pending and it fires again after the restart, exactly once. Handlers also re-check their subject's
+Firing takes a batch of due rows in one transaction: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+two server processes never take the same row (the other skips them and takes the next), and SQLite's
+single writer (BEGIN IMMEDIATE) on the embedded default. Each handler runs in a savepoint of that
+transaction: the escalation and the row's `fired` state commit together or not at all, so a crash between
+them leaves the row pending and it fires again after the restart, exactly once. Handlers also re-check their subject's
 state under a lock, and the hotline's events carry a unique constraint per step, as further guards."""
 
 from __future__ import annotations
@@ -52,15 +52,38 @@ def cancel(kind: str, subject: str) -> int:
     )
 
 
-def _claim_one(now: dt.datetime) -> Deadline | None:
+BATCH = 25  # deadlines fired per transaction: one commit (and one fsync) for a burst, not one each
+
+
+def _claim(now: dt.datetime, n: int) -> list[Deadline]:
     qs = Deadline.objects.filter(state=DeadlineState.PENDING, run_at__lte=now).order_by("run_at", "id")
     if connection.vendor == "postgresql":
         qs = qs.select_for_update(skip_locked=True)
-    return qs.first()
+    return list(qs[:n])
+
+
+def _fire(d: Deadline, now: dt.datetime) -> None:
+    """Run one deadline's handler in a savepoint: a failure undoes its own work only, and is counted."""
+    fn = HANDLERS.get(d.kind)
+    try:
+        if fn is None:
+            raise LookupError(f"no handler for deadline kind {d.kind!r}")
+        with transaction.atomic():
+            fn(d, now)
+        d.state, d.fired_at, d.fired_by = DeadlineState.FIRED, timezone.now(), _me
+    except Exception as exc:  # noqa: BLE001 -- one failing deadline must not stop the others
+        log.exception("deadline %s failed", d)
+        d.attempts += 1
+        d.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        d.run_at = now + dt.timedelta(seconds=min(60, 2**d.attempts))
+        if d.attempts >= MAX_ATTEMPTS:
+            d.state = DeadlineState.FAILED
+    d.save(update_fields=["state", "fired_at", "fired_by", "attempts", "last_error", "run_at"])
 
 
 def fire_due(*, limit: int = 500) -> list[Deadline]:
-    """Fire every deadline that is due now (at most `limit`); returns the rows handled."""
+    """Fire every deadline that is due now (at most `limit`), up to BATCH per transaction; returns the rows
+    handled. The rows of a batch are locked (SKIP LOCKED on PostgreSQL), so another process takes others."""
     handled: list[Deadline] = []
     # A read first: on SQLite every transaction takes the single write lock, which an idle poll must not.
     if not Deadline.objects.filter(state=DeadlineState.PENDING, run_at__lte=timezone.now()).exists():
@@ -68,25 +91,12 @@ def fire_due(*, limit: int = 500) -> list[Deadline]:
     while len(handled) < limit:
         with transaction.atomic():
             now = timezone.now()
-            d = _claim_one(now)
-            if d is None:
+            batch = _claim(now, min(BATCH, limit - len(handled)))
+            if not batch:
                 break
-            fn = HANDLERS.get(d.kind)
-            try:
-                if fn is None:
-                    raise LookupError(f"no handler for deadline kind {d.kind!r}")
-                with transaction.atomic():
-                    fn(d, now)
-                d.state, d.fired_at, d.fired_by = DeadlineState.FIRED, timezone.now(), _me
-            except Exception as exc:  # noqa: BLE001 -- one failing deadline must not stop the others
-                log.exception("deadline %s failed", d)
-                d.attempts += 1
-                d.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                d.run_at = now + dt.timedelta(seconds=min(60, 2**d.attempts))
-                if d.attempts >= MAX_ATTEMPTS:
-                    d.state = DeadlineState.FAILED
-            d.save()
-            handled.append(d)
+            for d in batch:
+                _fire(d, now)
+        handled.extend(batch)
     return handled
 
 
