@@ -233,17 +233,18 @@ def _recipient_codes(message: Message) -> set[str]:
 
 def emit(kind: str, *, message: Message | None = None, task_id=None, actor=None, post: Post | None = None,
          step: int | None = None, detail: dict | None = None, audience: set[str] | None = None,
-         at: dt.datetime | None = None) -> Event:  # fmt: skip
+         at: dt.datetime | None = None, logged_with: list | None = None) -> Event:  # fmt: skip
     """Record one event: log it (its leaf index becomes its stream number), store it and its audience, and
-    tell listening servers after commit. Must run inside the caller's transaction."""
+    tell listening servers after commit. Must run inside the caller's transaction. `logged_with`: entries
+    (ledger Pending) appended in the same append, just before the event's own."""
     if audience is None:
         audience = _participants(message, message.step)
     event = Event(
         kind=kind, message=message, task_id=task_id, actor=actor, post=post, step=step,
         detail=detail or {}, at=at or timezone.now(),
     )  # fmt: skip
-    receipt = ledger.record(event, f"hotline.{kind}" if message is not None else f"protocol.{kind}", actor=actor)
-    event.seq = receipt.leaf_index
+    mine = ledger.pending(event, f"hotline.{kind}" if message is not None else f"protocol.{kind}", actor=actor)
+    event.seq = ledger.append([*(logged_with or []), mine])[-1].leaf_index
     event.save(force_insert=True)
     post_ids = dict(Post.objects.filter(code__in=audience).values_list("code", "pk"))
     EventAudience.objects.bulk_create([EventAudience(event=event, post_id=pid, seq=event.seq) for pid in post_ids.values()])
@@ -383,9 +384,10 @@ def send(user, data: Outgoing) -> Message:
             body=refs["body"], restricted=data.restricted, corrects=corrects, reply_to=reply_to,
             sent_by=user, sent_at=now, ladder=ladder, ack_due_at=now + dt.timedelta(seconds=ladder[0]["ack_within_s"]),
         )  # fmt: skip
-        ledger.record(msg, "hotline_message.sent", actor=user)
+        # The message and its `sent` event go into the log in one append.
         emit(EventKind.SENT, message=msg, actor=user, post=from_post, step=0, at=now,
-             detail={"ack_due_at": _iso(msg.ack_due_at), "to": to_post.code})  # fmt: skip
+             detail={"ack_due_at": _iso(msg.ack_due_at), "to": to_post.code},
+             logged_with=[ledger.pending(msg, "hotline_message.sent", actor=user)])  # fmt: skip
         deadlines.schedule(ACK_DEADLINE, str(msg.pk), msg.ack_due_at, step=0)
         if corrects is not None:
             _close_corrected(user, corrects, msg, from_post)

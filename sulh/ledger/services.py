@@ -94,11 +94,17 @@ def _actor_names(user) -> tuple[str, str]:
     return user.get_username(), (org.code if org is not None else "")
 
 
-def record(obj, kind: str, actor=None) -> Receipt:
-    """Log a state change of `obj` (a registered record type) as `kind`, e.g. "claim.filed"."""
+def pending(obj, kind: str, actor=None) -> Pending:
+    """The entry that `record` would append, for appending several at once with `append` (one lock, one
+    frontier update): a hotline message and its `sent` event, say."""
     rt = records.type_of(obj)
     user, org = _actor_names(actor if actor is not None else current_actor())
-    return append([Pending(kind, rt.name, str(obj.pk), rt.content(obj), user, org)])[0]
+    return Pending(kind, rt.name, str(obj.pk), rt.content(obj), user, org)
+
+
+def record(obj, kind: str, actor=None) -> Receipt:
+    """Log a state change of `obj` (a registered record type) as `kind`, e.g. "claim.filed"."""
+    return append([pending(obj, kind, actor)])[0]
 
 
 def record_deletion(rt: records.RecordType, record_id: str, actor=None) -> Receipt:
