@@ -565,4 +565,5 @@ def events_after(posts: list[Post], last_seq: int, *, limit: int = 1000) -> list
 
 
 def latest_seq() -> int:
-    return EventAudience.objects.order_by("-seq").values_list("seq", flat=True).first() or -1
+    newest = EventAudience.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return -1 if newest is None else newest  # seq 0 is a real event (the log's first entry)
