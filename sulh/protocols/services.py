@@ -379,7 +379,8 @@ def _task_for_update(user, task_id) -> Task:
 @deadlines.handler(REMIND)
 def remind(deadline, now: dt.datetime) -> None:
     task = Task.objects.select_for_update(of=("self",)).select_related("run", "post").filter(pk=deadline.subject).first()
-    if task is not None and task.state == TaskState.OPEN:
+    # After a downtime the reminder may come due with (or after) the deadline itself: a reminder then is noise.
+    if task is not None and task.state == TaskState.OPEN and now < task.due_at:
         _emit(task, EventKind.TASK_REMINDER, detail={"due_in_s": max(0, int((task.due_at - now).total_seconds()))})
 
 

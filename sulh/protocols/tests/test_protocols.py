@@ -273,6 +273,17 @@ def test_reminder_while_open_and_none_once_met(users, desks):
     assert task_events(n) == ["task.created", "task.met"]
 
 
+def test_no_reminder_once_the_deadline_has_passed(users, desks):
+    """After a downtime the reminder and the deadline come due together: the breach is recorded, no reminder."""
+    incident = file_incident(users["pak_liaison"])
+    hold = tasks_of(the_run(incident))["HOLD-FIRE", "PAK"]
+    Task.objects.filter(pk=hold.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
+    make_due(services.REMIND, hold.pk)
+    make_due(services.DUE, hold.pk)
+    fire()
+    assert task_events(hold) == ["task.created", "task.breached"]
+
+
 def test_both_parties_must_be_done_before_the_next_step_opens(users, desks):
     # RETURN-OF-PERSONS: HANDOVER is for both parties; CONFIRM (mediators) follows it.
     msg = hotline.send(desks["PAK-S6"], hotline.Outgoing(
