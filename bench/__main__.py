@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import cases, report
 from .doc import DOC, replace_section
-from .scratch import PG_ADMIN_URL, pg_available
+from .scratch import choose_databases
 
 
 def log(msg: str) -> None:
@@ -50,24 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                            export_reps=2, export_warmups=1, list_max_s=5, export_max_s=10)
     if args.incidents is not None:
         s.incidents = args.incidents
-    pg_version = pg_available()
-    extra_notes = []
-    if args.db in (None, "both"):
-        if pg_version:
-            dbs = ["sqlite", "postgres"]
-        else:
-            dbs = ["sqlite"]
-            msg = (f"PostgreSQL did not answer at {PG_ADMIN_URL}: only SQLite was measured"
-                   if args.db is None else f"--db both asked, but PostgreSQL did not answer at {PG_ADMIN_URL}")
-            extra_notes.append(msg + ".")
-            log("\n" + "!" * 78 + f"\n!!  {msg}.\n" + "!" * 78 + "\n")
-            if args.db == "both":
-                return 2
-    elif args.db == "postgres" and not pg_version:
-        log(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
-        return 2
-    else:
-        dbs = [args.db]
+    dbs, extra_notes, pg_version = choose_databases(args.db, log)
 
     started = time.perf_counter()
     loads = [os.getloadavg()[0]]  # the machine is shared: sampled through the run, reported with the figures

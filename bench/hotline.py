@@ -731,7 +731,7 @@ def main(argv: list[str] | None = None) -> int:
             replace_section(SECTION, doc, args.output)
         return 0
     from bench.ledger import machine
-    from bench.scratch import PG_ADMIN_URL, pg_available
+    from bench.scratch import PG_ADMIN_URL, choose_databases
 
     plan = {"messages": 300, "interval": args.interval_ms / 1000, "duration": 30.0, "senders": args.senders,
             "escalations": 500, "start_in": 3.0, "spread": args.spread, "ack_within": args.ack_within}  # fmt: skip
@@ -743,21 +743,7 @@ def main(argv: list[str] | None = None) -> int:
         plan["duration"] = args.duration
     if args.escalations is not None:
         plan["escalations"] = args.escalations
-    pg_version = pg_available()
-    notes: list[str] = []
-    if args.db in (None, "both"):
-        dbs = ["sqlite", "postgres"] if pg_version else ["sqlite"]
-        if not pg_version:
-            msg = f"PostgreSQL did not answer at {PG_ADMIN_URL}: only SQLite was measured"
-            log("\n" + "!" * 78 + f"\n!!  {msg}.\n" + "!" * 78 + "\n")
-            if args.db == "both":
-                return 2
-            notes.append(msg + ".")
-    elif args.db == "postgres" and not pg_version:
-        log(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
-        return 2
-    else:
-        dbs = [args.db]
+    dbs, notes, pg_version = choose_databases(args.db, log)
 
     started = time.perf_counter()
     code = code_version()

@@ -643,7 +643,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
-    from bench.scratch import PG_ADMIN_URL, pg_available
+    from bench.scratch import choose_databases
 
     params = {
         "entries": 1_000_000, "singles": 2000, "singles_at_size": 500, "batch": 10_000, "request_reps": 300,
@@ -656,21 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.entries is not None:
         params["entries"] = args.entries
     params["analyze"] = not args.no_analyze
-    pg_version = pg_available()
-    notes = []
-    if args.db in (None, "both"):
-        dbs = ["sqlite", "postgres"] if pg_version else ["sqlite"]
-        if not pg_version:
-            msg = f"PostgreSQL did not answer at {PG_ADMIN_URL}: only SQLite was measured"
-            log("\n" + "!" * 78 + f"\n!!  {msg}.\n" + "!" * 78 + "\n")
-            if args.db == "both":
-                return 2
-            notes.append(msg + ".")
-    elif args.db == "postgres" and not pg_version:
-        log(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
-        return 2
-    else:
-        dbs = [args.db]
+    dbs, notes, pg_version = choose_databases(args.db, log)
 
     started = time.perf_counter()
     load0 = os.getloadavg()[0]

@@ -40,6 +40,26 @@ def pg_available(url: str = PG_ADMIN_URL) -> str | None:
         return None
 
 
+def choose_databases(requested: str | None, log) -> tuple[list[str], list[str], str | None]:
+    """Which databases a benchmark measures: (databases, notes for the report, PostgreSQL version).
+    None measures both when PostgreSQL answers (saying loudly when it does not); 'both' or 'postgres' without
+    an answering server exits with status 2."""
+    pg_version = pg_available()
+    if requested in (None, "both"):
+        if pg_version:
+            return ["sqlite", "postgres"], [], pg_version
+        msg = (f"PostgreSQL did not answer at {PG_ADMIN_URL}: only SQLite was measured"
+               if requested is None else f"--db both asked, but PostgreSQL did not answer at {PG_ADMIN_URL}")  # fmt: skip
+        log("\n" + "!" * 78 + f"\n!!  {msg}.\n" + "!" * 78 + "\n")
+        if requested == "both":
+            raise SystemExit(2)
+        return ["sqlite"], [msg + "."], None
+    if requested == "postgres" and not pg_version:
+        log(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
+        raise SystemExit(2)
+    return [requested], [], pg_version
+
+
 def _pg_bench_url() -> str:
     parts = urllib.parse.urlsplit(PG_ADMIN_URL)
     return urllib.parse.urlunsplit(parts._replace(path="/" + PG_BENCH_DB))
