@@ -79,7 +79,8 @@ def _incident_sides(incident) -> tuple[str, str] | None:
     return affected, next(p for p in parties if p != affected)
 
 
-def _matches_incident(p, incident, severity: int) -> bool:
+def _matches_incident(p, incident, severity) -> bool:
+    """`severity`: a callable, so the claims are read only for a trigger that asks for a severity."""
     t = p.trigger
     if not (t.event_types or t.sub_event_types):
         return False
@@ -87,7 +88,7 @@ def _matches_incident(p, incident, severity: int) -> bool:
         return False
     if t.sub_event_types and incident.sub_event_type not in t.sub_event_types:
         return False
-    if t.min_severity is not None and severity < t.min_severity:
+    if t.min_severity is not None and severity() < t.min_severity:
         return False
     if t.sectors and incident.sector not in t.sectors:
         return False
@@ -105,7 +106,13 @@ def incident_severity(incident) -> int:
 
 def on_incident_filed(sender=None, *, incident, actor=None, **kwargs) -> list[ProtocolRun]:
     """A claim of `incident` was filed: start every protocol it triggers that is not running for it yet."""
-    severity = incident_severity(incident)
+    known: list[int] = []
+
+    def severity() -> int:
+        if not known:
+            known.append(incident_severity(incident))
+        return known[0]
+
     started = []
     for p in get_charter().protocols:
         if _matches_incident(p, incident, severity) and not ProtocolRun.objects.filter(protocol=p.code, incident=incident).exists():
