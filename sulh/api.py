@@ -33,6 +33,7 @@ def _mount() -> None:
     from sulh.incidents.api import router as incidents_router
     from sulh.ledger.api import router as ledger_router
     from sulh.protocols.api import router as protocols_router
+    from sulh.verification.api import router as verification_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", incidents_router)
@@ -41,6 +42,7 @@ def _mount() -> None:
     api.add_router("/", ledger_router)
     api.add_router("/", hotline_router)
     api.add_router("/", protocols_router)
+    api.add_router("/", verification_router)
 
 
 _mount()

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sulh.deadlines",
     "sulh.hotline",
     "sulh.protocols",
+    "sulh.verification",
     "sulh.demo",
 ]
 

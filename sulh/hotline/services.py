@@ -360,7 +360,19 @@ def next_message_code(when: dt.datetime) -> str:
 def send(user, data: Outgoing) -> Message:
     """Send a message on a channel, from a post the user holds to the other end. Returns it, stored and logged."""
     channel = get_channel(data.channel)
-    from_post = _sender_post(user, channel, data.from_post)
+    return _send(user, channel, _sender_post(user, channel, data.from_post), data)
+
+
+def send_on_behalf(user, channel: Channel, from_post: Post, **fields) -> Message:
+    """A message the mechanism sends for a party from one of its desks, on `user`'s action elsewhere (a
+    complaint lodged by a liaison officer tells the accused party's national desk): `user` need not staff
+    `from_post`, but must belong to its organisation. Logged with `user` as the actor, like any message."""
+    if getattr(user, "organisation_id", None) != from_post.organisation_id:
+        raise PermissionDenied(f"{from_post.code} is not a desk of your organisation")
+    return _send(user, channel, from_post, Outgoing(channel=channel.code, from_post=from_post.code, **fields))
+
+
+def _send(user, channel: Channel, from_post: Post, data: Outgoing) -> Message:
     to_post = channel.other_end(from_post)
     if data.to_post is not None and data.to_post != to_post.code:
         raise ValidationFailed(
