@@ -517,6 +517,56 @@ class Protocol(_Model):
         raise KeyError(f"no step {code!r} in protocol {self.code!r}")
 
 
+PLAN_KINDS = ("desk_review", "information_request", "site_visit", "interview")
+OUTCOMES = ("verified", "no_violation", "inconclusive")
+
+
+class ConfidenceLevel(_Model):
+    code: Code
+    name: Names
+    requires: str = Field(description="What a finding at this level needs, in plain words")
+
+    _en = field_validator("name")(_require_en)
+
+
+class Verification(_Model):
+    """How the mediators verify (docs/verification.md). Replies and answers to requests for information use
+    `deadlines.accused_reply` and `deadlines.rfi_answer`; `stages` gives each planned step of a case its
+    deadline from when it is planned; a case must reach a published finding within `finding_within` of its
+    opening; a finding needs `signatures_required` mediators' signatures, each with their own key."""
+
+    stages: dict[str, str]
+    finding_within: str
+    confidence_levels: list[ConfidenceLevel] = Field(min_length=1)
+    signatures_required: int = Field(2, ge=1, le=10)
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, v):
+        for kind, text in v.items():
+            if kind not in PLAN_KINDS:
+                raise ValueError(f"{kind!r} is not a step of a case ({', '.join(PLAN_KINDS)})")
+            try:
+                parse_duration(text)
+            except ValueError as exc:
+                raise ValueError(f"{kind}: {exc}") from None
+        missing = [k for k in PLAN_KINDS if k not in v]
+        if missing:
+            raise ValueError(f"no deadline for {', '.join(missing)}")
+        return v
+
+    _within = field_validator("finding_within")(lambda v: (parse_duration(v), v)[1])
+
+    def stage_within(self, kind: str) -> timedelta:
+        return parse_duration(self.stages[kind])
+
+    def confidence(self, code: str) -> ConfidenceLevel:
+        for c in self.confidence_levels:
+            if c.code == code:
+                return c
+        raise KeyError(f"no confidence level {code!r}")
+
+
 def quorum_errors(text: str, orgs: set[str]) -> list[str]:
     """Check tlog-policy `group`/`quorum` lines whose leaf members must be organisation codes.
 
@@ -579,6 +629,7 @@ class Charter(_Model):
     ledger: Ledger
     hotline: Hotline | None = None
     protocols: list[Protocol] = []
+    verification: Verification | None = None
 
     _en = field_validator("title")(_require_en)
 

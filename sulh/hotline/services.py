@@ -366,8 +366,8 @@ def send(user, data: Outgoing) -> Message:
 def send_on_behalf(user, channel: Channel, from_post: Post, **fields) -> Message:
     """A message the mechanism sends for a party from one of its desks, on `user`'s action elsewhere (a
     complaint lodged by a liaison officer tells the accused party's national desk): `user` need not staff
-    `from_post`, but must belong to its organisation. Logged with `user` as the actor, like any message."""
-    if getattr(user, "organisation_id", None) != from_post.organisation_id:
+    `from_post`, but must be one who may (a member of its organisation; either mediator for their cell). Logged with `user` as the actor, like any message."""
+    if not may_hold(user, from_post):
         raise PermissionDenied(f"{from_post.code} is not a desk of your organisation")
     return _send(user, channel, from_post, Outgoing(channel=channel.code, from_post=from_post.code, **fields))
 
