@@ -27,6 +27,7 @@ urlpatterns = [
     path("hotline/stream", live.stream, name="hotline-stream"),
     path("hotline/", include("sulh.hotline.urls")),
     path("protocols/", include("sulh.protocols.urls")),
+    path("verification/", include("sulh.verification.urls")),
     path("healthz", healthz),
     path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
     path("log/tile/<path:path>", views_log.tile, name="log-tile"),
