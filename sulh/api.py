@@ -34,6 +34,7 @@ def _mount() -> None:
     from sulh.ledger.api import router as ledger_router
     from sulh.protocols.api import router as protocols_router
     from sulh.verification.api import router as verification_router
+    from sulh.verification.api_cases import router as verification_cases_router
     from sulh.verification.api_findings import router as findings_router
     from sulh.verification.api_record import router as verification_record_router
 
@@ -45,6 +46,7 @@ def _mount() -> None:
     api.add_router("/", hotline_router)
     api.add_router("/", protocols_router)
     api.add_router("/", verification_router)
+    api.add_router("/", verification_cases_router)
     api.add_router("/", findings_router)
     api.add_router("/", verification_record_router)
 

@@ -9,7 +9,7 @@ class VerificationConfig(AppConfig):
     def ready(self):
         from sulh.ledger import records
 
-        from . import services
+        from . import cases, services  # noqa: F401 -- importing them registers their deadline handlers
         from .models import Complaint, Reply
 
         # A complaint is immutable: its state columns are bookkeeping of the entries (lodged, replied, silent).
