@@ -151,8 +151,9 @@ def _compare(a, b) -> dict:
     return out
 
 
-def _evidence_check(ev, store, entries_by_id: dict) -> dict:
-    """Does the stored file still hash to the recorded SHA-256; is the row in the log, as logged?"""
+def _evidence_check(ev, store, entries_by_id: dict, signed_size: int) -> dict:
+    """Does the stored file still hash to the recorded SHA-256; is the row in the log, as logged; is that
+    entry under a signed checkpoint (the log's signature then vouches for it)?"""
     from sulh.ledger import records
 
     stored = store.exists(ev.sha256)
@@ -166,7 +167,7 @@ def _evidence_check(ev, store, entries_by_id: dict) -> dict:
         "claim": ev.claim.code if ev.claim_id else None, "sha256": ev.sha256, "size": ev.size,
         "uploaded_at": ev.uploaded_at, "captured_at": ev.captured_at,
         "stored": stored, "hash_ok": hash_ok, "in_log": entry is not None, "log_index": entry.index if entry else None,
-        "log_matches_row": matches,
+        "log_matches_row": matches, "signed_checkpoint": entry is not None and entry.index < signed_size,
     }  # fmt: skip
 
 
@@ -192,6 +193,7 @@ def corroboration(user, case_or_incidents) -> dict:
     from sulh.evidence.services import visible_evidence
     from sulh.evidence.storage import EvidenceStore
     from sulh.incidents.models import Incident, visible_incidents
+    from sulh.ledger import services as ledger
     from sulh.ledger.models import LogEntry
 
     case = case_or_incidents if isinstance(case_or_incidents, Case) else None
@@ -242,8 +244,11 @@ def corroboration(user, case_or_incidents) -> dict:
     for e in LogEntry.objects.filter(record_type="evidence", record_id__in=[str(x.pk) for x in evidence]).order_by("index"):
         latest[e.record_id] = e
     store = EvidenceStore()
-    checks = [_evidence_check(ev, store, latest) for ev in evidence]
+    checkpoint = ledger.latest_checkpoint()
+    signed_size = checkpoint.size if checkpoint is not None else 0
+    checks = [_evidence_check(ev, store, latest, signed_size) for ev in evidence]
     intact = sum(1 for c in checks if c["hash_ok"] and c["in_log"] and c["log_matches_row"])
+    signed = sum(1 for c in checks if c["signed_checkpoint"])
 
     def summary(key: str) -> dict:
         verdicts = Counter(i["agreement"][key]["verdict"] for i in per_incident)
@@ -270,7 +275,7 @@ def corroboration(user, case_or_incidents) -> dict:
             "note": _("Observed by a joint monitoring post.") if posts else _("No joint monitoring post reported it."),
         },
         "evidence": {
-            "count": len(checks), "intact": intact, "items": checks,
+            "count": len(checks), "intact": intact, "under_signed_checkpoint": signed, "items": checks,
             "verdict": "intact" if intact == len(checks) else "compromised",
             "note": _("%(ok)d of %(n)d files hash to their recorded SHA-256 and are in the log as recorded.")
             % {"ok": intact, "n": len(checks)},

@@ -113,6 +113,13 @@ def test_contradicting_accounts_a_joint_post_and_evidence_are_counted_and_compar
     assert e["count"] == 1 and e["intact"] == 1 and e["verdict"] == "intact"
     item = e["items"][0]
     assert item["id"] == ev["id"] and item["hash_ok"] and item["in_log"] and item["log_matches_row"]
+    # Not yet under a signed checkpoint; once the log is checkpointed, it is.
+    assert item["signed_checkpoint"] is False and e["under_signed_checkpoint"] == 0
+    from sulh.ledger import services as ledger
+
+    assert ledger.sign_checkpoint(force=True) is not None
+    e = api("qat_verifier").get(f"/incidents/{code}/corroboration").json()["evidence"]
+    assert e["items"][0]["signed_checkpoint"] is True and e["under_signed_checkpoint"] == 1
 
 
 def test_a_case_compares_each_incident_and_sums_up(api, contested, agreed, users):
