@@ -26,6 +26,7 @@ from django.utils import timezone
 from sulh.accounts.models import Role
 from sulh.charter.loader import get_charter
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sulh.deadlines import services as deadlines
 from sulh.ledger import records
 from sulh.ledger import services as ledger
 
@@ -317,6 +318,9 @@ def _publish(user, finding: Finding) -> None:
     case.stage = CaseStage.CLOSED
     case.save(update_fields=["stage"])
     ledger.record(case, "case.closed", actor=user)
+    from .cases import CASE_DUE
+
+    deadlines.cancel(CASE_DUE, str(case.pk))  # the finding is in: the case's deadline no longer runs
     if finding.outcome == Outcome.VERIFIED:
         for decision in propose_penalties(finding):
             ledger.record(decision, "penalty.proposed", actor=user)
