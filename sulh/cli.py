@@ -1,8 +1,9 @@
 """The `sulh` console command: Django's management commands under one name, so nobody types manage.py.
 
-Three commands run without Django, on a machine with no Sulh server and no database: `sulh witness …`
-(an organisation's own witness), `sulh log verify SOURCE …` without --database (checking a mirror) and
-`sulh hotline …` (an API client for a command post), except `sulh hotline audit`, which reads the database."""
+Four commands run without Django, on a machine with no Sulh server and no database: `sulh witness …`
+(an organisation's own witness), `sulh log verify SOURCE …` without --database (checking a mirror),
+`sulh hotline …` (an API client for a command post), except `sulh hotline audit`, which reads the database,
+and `sulh mediator …` (a mediator's own signing key and signatures on findings)."""
 
 import os
 import sys
@@ -19,6 +20,10 @@ def main(argv: list[str] | None = None) -> None:
         from sulh.hotline.cli import main as hotline_main
 
         sys.exit(hotline_main(args[2:]))
+    if len(args) > 1 and args[1] == "mediator":
+        from sulh.verification.mediator_cli import main as mediator_main
+
+        sys.exit(mediator_main(args[2:]))
     if len(args) > 2 and args[1:3] == ["log", "verify"] and "--database" not in args:
         from sulh.ledger.verify_cli import main as verify_main
 
