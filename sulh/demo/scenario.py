@@ -1525,6 +1525,10 @@ def load(seed: int = DEFAULT_SEED, incidents_wanted: int = DEFAULT_INCIDENTS, pr
 
         made = demo_hotline.load(b)
         say(f"hotline: desks staffed, {len(made)} live messages and protocol runs of this morning")
+        from . import verification as demo_verification
+
+        checked = demo_verification.load(b)
+        say(f"verification: complaints, cases and a signed finding ({', '.join(sorted(checked))})")
     return Result(len(b.made), b.claims, b.drafts, b.amended, b.published, time.monotonic() - started, users)
 
 

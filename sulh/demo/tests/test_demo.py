@@ -2,6 +2,7 @@
 contradicting Spin Boldak claims sit side by side, --if-empty is idempotent, --code serves demo accounts
 only, and the visibility rules hold on the loaded data."""
 
+import base64
 import re
 from io import StringIO
 
@@ -189,3 +190,67 @@ def test_demo_log_is_witnessed_and_verifies(demo):
     report = verify_log(DatabaseSource(), Trust.from_policy(ledger.policy_text()), require_witnessed=True)
     assert report.ok, report.lines()
     assert report.quorum_met
+
+
+def test_the_verification_walk(demo):
+    """Pakistan's complaint is replied to, investigated and closed by a finding signed by two mediators with
+    their demo keys, with its penalties (the warning imposed); Afghanistan's complaint awaits a reply whose
+    deadline is still running; a case opened from a joint post's report has a pending request to Pakistan.
+    Every step is in the log."""
+    import stat
+
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from sulh.deadlines.models import Deadline
+    from sulh.demo import verification as demo_verification
+    from sulh.ledger.models import LogEntry
+    from sulh.verification import findings
+    from sulh.verification.models import Case, Complaint, Finding, PlanItem
+
+    finding = Finding.objects.get()
+    assert (finding.state, finding.outcome, finding.responsible, finding.confidence) == (
+        "published", "verified", "AFG", "PROBABLE",
+    )  # fmt: skip
+    assert (finding.deaths_best, finding.injured_best) == (5, 6)
+    signers = set(finding.signatures.values_list("signer__username", flat=True))
+    assert signers == {"qat.verifier", "tur.verifier"}
+    body = findings.frozen_statement(finding)
+    for sig in finding.signatures.select_related("key"):
+        findings._public_key(sig.key.public_key).verify(base64.b64decode(sig.signature), body)
+        path = demo_verification.key_dir() / sig.signer.username
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        key = load_pem_private_key(path.read_bytes(), password=None)
+        assert demo_verification._public_b64(key) == sig.key.public_key
+    assert "DEMO KEYS ONLY" in (demo_verification.key_dir() / "README.txt").read_text()
+    penalties = dict(finding.penalties.values_list("penalty", "decision"))
+    assert penalties["WARNING"] == "imposed"
+    assert finding.penalties.get(penalty="WARNING").decided_by.username == "qat.lead"
+    assert set(penalties) >= {"WARNING"}
+
+    case = finding.case
+    assert case.stage == "closed" and case.complaint.complainant == "PAK"
+    assert case.complaint.state == "replied" and case.complaint.reply.position == "joint_inquiry"
+    assert "tur.verifier" in set(case.members.values_list("user__username", flat=True))
+    assert dict(case.plan.values_list("kind", "state")) == {
+        "information_request": "answered",
+        "site_visit": "done",
+    }
+    assert case.incidents.get().sub_event_type == "Cross-border fire"
+
+    waiting = Complaint.objects.get(complainant="AFG")
+    assert waiting.state == "awaiting_reply" and waiting.reply_due_at > timezone.now()
+    assert Deadline.objects.filter(subject=str(waiting.pk), state="pending").exists()
+    own = Case.objects.get(complaint__isnull=True)
+    assert own.incidents.get().claims.exclude(post_code="").exists()
+    pending = PlanItem.objects.get(case=own)
+    assert (pending.kind, pending.party, pending.state) == ("information_request", "PAK", "planned")
+    assert pending.message is not None
+
+    texts = [c.account for c in Complaint.objects.all()] + [finding.reasoning, case.reason, own.reason]
+    assert all("DEMONSTRATION" in t for t in texts)
+    kinds = set(LogEntry.objects.values_list("kind", flat=True))
+    for kind in ("complaint.lodged", "reply.submitted", "case.opened", "plan_item.planned", "plan_item.answered",
+                 "plan_item.done", "finding.drafted", "finding.submitted", "mediator_key.registered",
+                 "finding.signed", "finding.published", "case.closed", "penalty.proposed", "penalty.imposed"):  # fmt: skip
+        assert kind in kinds, kind
+    assert LogEntry.objects.filter(kind="finding.signed").count() == 2
