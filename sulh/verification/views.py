@@ -113,6 +113,7 @@ def complaints(request):
         "states": ComplaintState.choices,
         "state": state,
         "may_lodge": _speaks_for_party(user),
+        "parties": [p.code for p in get_charter().parties],  # links to each party's compliance record
         "server_now": timezone.now(),
     }
     return render(request, "verification/complaints.html", context)

@@ -270,3 +270,36 @@ def test_the_compliance_page_counts(users, case):
     assert '<td data-k="total">0</td>' in page
     assert console_client(users["jmt_monitor"]).get("/verification/compliance/AFG").status_code == 403
     assert console_client(users["qat_lead"]).get("/verification/compliance/XYZ").status_code == 404
+
+
+def test_the_mediators_plan_and_complete_steps_and_the_links(users, case):
+    verifier = console_client(users["qat_verifier"])
+    r = verifier.post(
+        _url(case), {"action": "plan", "kind": "site_visit", "description": "Visit the crater.", "party": ""}
+    )
+    assert r.status_code == 302, r.content.decode()
+    item = PlanItem.objects.get()
+    n = _counts()
+    r = verifier.post(_url(case), {"action": "complete", "item": str(item.pk), "report": ""})
+    assert r.status_code == 422 and _counts() == n
+    # A party cannot record the mediators' step (it does not even see it).
+    r = console_client(users["afg_liaison"]).post(
+        _url(case), {"action": "complete", "item": str(item.pk), "report": "x"}
+    )
+    assert r.status_code in (403, 404) and _counts() == n
+    r = verifier.post(
+        _url(case), {"action": "complete", "item": str(item.pk), "report": "A 82 mm mortar crater."}
+    )
+    assert r.status_code == 302
+    item.refresh_from_db()
+    assert item.state == "done" and item.report == "A 82 mm mortar crater."
+    page = verifier.get(_url(case)).content.decode()
+    assert "plan_item.done" in page and "case.opened" in page and "UTC" in page
+    assert "Visit the crater." not in console_client(users["afg_liaison"]).get(_url(case)).content.decode()
+    # Links: the board from the nav for the mediators' leads and verifiers; compliance records from complaints.
+    assert (
+        "/verification/board"
+        in console_client(users["qat_lead"]).get("/verification/complaints/").content.decode()
+    )
+    page = console_client(users["afg_liaison"]).get("/verification/complaints/").content.decode()
+    assert "/verification/board" not in page and "/verification/compliance/PAK" in page
