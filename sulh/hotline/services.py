@@ -564,18 +564,6 @@ def events_of(user, message: Message) -> list[Event]:
     return list(message.events.select_related("actor", "post").order_by("seq"))
 
 
-def events_after(posts: list[Post], last_seq: int, *, limit: int = 1000) -> list[Event]:
-    """The stream of these posts after `last_seq`, in order, each event once (replay for a reconnecting
-    client). Committed events only: seq order is commit order, so nothing below the newest seen is missing."""
-    if not posts:
-        return []
-    seqs = (
-        EventAudience.objects.filter(post__in=posts, seq__gt=last_seq)
-        .order_by("seq").values_list("seq", flat=True).distinct()[:limit]
-    )  # fmt: skip
-    return list(Event.objects.filter(seq__in=list(seqs)).select_related("message", "post", "actor").order_by("seq"))
-
-
 def latest_seq() -> int:
     newest = EventAudience.objects.order_by("-seq").values_list("seq", flat=True).first()
     return -1 if newest is None else newest  # seq 0 is a real event (the log's first entry)
