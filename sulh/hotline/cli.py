@@ -702,27 +702,41 @@ def main(argv: list[str]) -> int:
         execute_from_command_line(["sulh", "hotline", *argv])
         return 0
     a = build_parser().parse_args(argv)
+    return run("sulh hotline", a, lambda client: COMMANDS[a.cmd](client, a, sys.stdout))
+
+
+def run(prog: str, a, action, *, failures: tuple[tuple[type[Exception], str], ...] = (), offline=None) -> int:
+    """Connect with `a.url`/`a.token` and run `action(client)`, turning errors into exit statuses: 1 for a
+    refusal or a misuse (and for each of `failures`, printed with its prefix), 2 when the server cannot be
+    reached or fails (a retry may help). `offline()`, if given, runs instead with no server at all (a local
+    command such as `sulh mediator keygen`). Shared by `sulh hotline` and `sulh mediator`."""
     try:
+        if offline is not None:
+            return offline()
         if not a.token:
             raise UsageError("no API token: give --token or set SULH_TOKEN (POST /api/v1/auth/token, or "
                              "`sulh token create USERNAME` on the server)")  # fmt: skip
-        client = Client(a.url, a.token, a.timeout)
-        return COMMANDS[a.cmd](client, a, sys.stdout)
+        return action(Client(a.url, a.token, a.timeout))
     except UsageError as exc:
-        print(f"sulh hotline: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     except Refused as exc:
-        print(f"sulh hotline: refused (HTTP {exc.status}): {exc}", file=sys.stderr)
+        print(f"{prog}: refused (HTTP {exc.status}): {exc}", file=sys.stderr)
         return 1
     except Unreachable as exc:
-        print(f"sulh hotline: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"sulh hotline: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"{prog}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-
+    except Exception as exc:
+        for kind, prefix in failures:
+            if isinstance(exc, kind):
+                print(f"{prog}: {prefix}{exc}", file=sys.stderr)
+                return 1
+        raise
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

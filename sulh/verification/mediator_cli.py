@@ -39,7 +39,17 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from sulh.hotline.cli import DEFAULT_URL, Client, Refused, Unreachable, UsageError, _q, _receipts, local, utc
+from sulh.hotline.cli import (
+    DEFAULT_URL,
+    Client,
+    Unreachable,
+    UsageError,
+    _q,
+    _receipts,
+    local,
+    run,
+    utc,
+)
 
 DEFAULT_KEY = Path("~/.config/sulh/mediator.key")
 # What a finding's statement carries besides its content (sulh/verification/findings.py: statement()).
@@ -352,37 +362,16 @@ def main(argv: list[str], inp=None, out=None) -> int:
     a = build_parser().parse_args(argv)
     a.key_file = getattr(a, "sub_key_file", None) or a.key_file
     out = out or sys.stdout
-    try:
-        if a.cmd == "keygen":
-            return cmd_keygen(a, out)
-        if not a.token:
-            raise UsageError("no API token: give --token or set SULH_TOKEN (POST /api/v1/auth/token, or "
-                             "`sulh token create USERNAME` on the server)")  # fmt: skip
-        client = Client(a.url, a.token, a.timeout)
+
+    def action(client):
         if a.cmd == "sign":
             return cmd_sign(client, a, out, inp)
         return {"register": cmd_register, "show": cmd_show}[a.cmd](client, a, out)
-    except UsageError as exc:
-        print(f"sulh mediator: {exc}", file=sys.stderr)
-        return 1
-    except Mismatch as exc:
-        print(f"sulh mediator: NOT SIGNED: {exc}", file=sys.stderr)
-        return 1
-    except NotSigned as exc:
-        print(f"sulh mediator: not signed: {exc}", file=sys.stderr)
-        return 1
-    except Refused as exc:
-        print(f"sulh mediator: refused (HTTP {exc.status}): {exc}", file=sys.stderr)
-        return 1
-    except Unreachable as exc:
-        print(f"sulh mediator: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"sulh mediator: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
 
+    return run(
+        "sulh mediator", a, action, failures=((Mismatch, "NOT SIGNED: "), (NotSigned, "not signed: ")),
+        offline=(lambda: cmd_keygen(a, out)) if a.cmd == "keygen" else None,
+    )
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
