@@ -27,11 +27,17 @@ def domain_error(request: HttpRequest, exc: DomainError):
 
 def _mount() -> None:
     from sulh.accounts.api import router as accounts_router
+    from sulh.commitments.api import router as commitments_router
+    from sulh.crossings.api import router as crossings_router
+    from sulh.documents.api import router as documents_router
     from sulh.evidence.api import router as evidence_router
+    from sulh.exchanges.api import router as exchanges_router
     from sulh.geo.api import router as geo_router
     from sulh.hotline.api import router as hotline_router
     from sulh.incidents.api import router as incidents_router
+    from sulh.intel.api import router as intel_router
     from sulh.ledger.api import router as ledger_router
+    from sulh.meetings.api import router as meetings_router
     from sulh.protocols.api import router as protocols_router
     from sulh.verification.api import router as verification_router
     from sulh.verification.api_cases import router as verification_cases_router
@@ -49,6 +55,12 @@ def _mount() -> None:
     api.add_router("/", verification_cases_router)
     api.add_router("/", findings_router)
     api.add_router("/", verification_record_router)
+    api.add_router("/", commitments_router)
+    api.add_router("/", crossings_router)
+    api.add_router("/", exchanges_router)
+    api.add_router("/", meetings_router)
+    api.add_router("/", documents_router)
+    api.add_router("/", intel_router)
 
 
 _mount()

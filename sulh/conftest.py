@@ -136,3 +136,30 @@ def incident_payload(**overrides) -> dict:
     data = claim_payload(**overrides)
     data.setdefault("title", "Cross-border fire near Landi Kotal")
     return data
+
+
+# --- a charter with public keys entered (documents' signatories, intel desks) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def charter_keyring(tmp_path_factory):
+    """Private keys of every party's and mediator's signatory and intel desk, and the path of a copy of the
+    configured charter with their public halves entered (as a key ceremony would)."""
+    from django.conf import settings
+
+    from sulh.charter.keyed import Keyring, make_keys, write_keyed_charter
+
+    charter = get_charter()
+    codes = [p.code for p in charter.parties] + [m.code for m in charter.mediators]
+    ring = Keyring({code: make_keys(code) for code in codes})
+    path = write_keyed_charter(settings.SULH_CHARTER, tmp_path_factory.mktemp("charter") / "keyed.yaml", ring)
+    ring.path = path
+    return ring
+
+
+@pytest.fixture
+def keyed_charter(charter_keyring, settings):
+    """Switch to the keyed copy of the charter for one test; returns the keyring (private keys by org)."""
+    settings.SULH_CHARTER = str(charter_keyring.path)
+    yield charter_keyring
+    # the settings fixture restores SULH_CHARTER; get_charter() keys its cache by path, so nothing to clear

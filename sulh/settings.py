@@ -71,6 +71,12 @@ INSTALLED_APPS = [
     "sulh.hotline",
     "sulh.protocols",
     "sulh.verification",
+    "sulh.commitments",
+    "sulh.crossings",
+    "sulh.exchanges",
+    "sulh.meetings",
+    "sulh.documents",
+    "sulh.intel",
     "sulh.demo",
 ]
 

@@ -184,9 +184,17 @@ def load_charter(path) -> Charter:
     return load_charter_text(text, str(p))
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str) -> Charter:
+    return load_charter(path)
+
+
 def get_charter() -> Charter:
-    """The configured charter (``settings.SULH_CHARTER``), loaded once; ``get_charter.cache_clear()`` reloads."""
+    """The configured charter (``settings.SULH_CHARTER``), loaded once per path; ``get_charter.cache_clear()``
+    reloads. Kept per path so that tests switching to a charter with keys and back do not reload each time."""
     from django.conf import settings
 
-    return load_charter(settings.SULH_CHARTER)
+    return _load_cached(str(settings.SULH_CHARTER))
+
+
+get_charter.cache_clear = _load_cached.cache_clear  # type: ignore[attr-defined]

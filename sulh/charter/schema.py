@@ -603,6 +603,10 @@ def quorum_errors(text: str, orgs: set[str]) -> list[str]:
 
 # --- the charter ---------------------------------------------------------------------------------
 
+# The commitments and intel sections live in their own module, which builds on the types above.
+from .schema_commitments import Commitments, Intel  # noqa: E402
+from .schema_commitments import check as _check_commitments  # noqa: E402
+
 OrgKind = Literal["party", "mediator", "monitoring"]
 
 
@@ -630,6 +634,8 @@ class Charter(_Model):
     hotline: Hotline | None = None
     protocols: list[Protocol] = []
     verification: Verification | None = None
+    commitments: Commitments | None = None
+    intel: Intel | None = None
 
     _en = field_validator("title")(_require_en)
 
@@ -709,6 +715,7 @@ class Charter(_Model):
         errors.extend(f"ledger.witness_quorum: {e}" for e in quorum_errors(self.ledger.witness_quorum, all_orgs))
         self._check_hotline(errors, party_codes, org_codes, sector_codes)
         self._check_protocols(errors, sector_codes)
+        _check_commitments(self, errors)
         if not errors:
             self._check_geometry(errors)
         if errors:

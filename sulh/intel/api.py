@@ -1,0 +1,5 @@
+"""REST endpoints of Intelligence exchange (/api/v1/…)."""
+
+from ninja import Router
+
+router = Router(tags=["intel"])
