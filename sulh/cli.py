@@ -3,7 +3,9 @@
 Four commands run without Django, on a machine with no Sulh server and no database: `sulh witness …`
 (an organisation's own witness), `sulh log verify SOURCE …` without --database (checking a mirror),
 `sulh hotline …` (an API client for a command post), except `sulh hotline audit`, which reads the database,
-and `sulh mediator …` (a mediator's own signing key and signatures on findings)."""
+`sulh mediator …` (a mediator's own signing key and signatures on findings), `sulh doc …` (a signatory's key,
+signatures on documents, and offline verification of a co-signed document) and `sulh intel …` (an intel desk's
+keys, and reports encrypted and opened on its own machine)."""
 
 import os
 import sys
@@ -24,6 +26,14 @@ def main(argv: list[str] | None = None) -> None:
         from sulh.verification.mediator_cli import main as mediator_main
 
         sys.exit(mediator_main(args[2:]))
+    if len(args) > 1 and args[1] == "doc":
+        from sulh.documents.cli import main as doc_main
+
+        sys.exit(doc_main(args[2:]))
+    if len(args) > 1 and args[1] == "intel":
+        from sulh.intel.cli import main as intel_main
+
+        sys.exit(intel_main(args[2:]))
     if len(args) > 2 and args[1:3] == ["log", "verify"] and "--database" not in args:
         from sulh.ledger.verify_cli import main as verify_main
 
