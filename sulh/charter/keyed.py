@@ -69,7 +69,7 @@ def write_keyed_charter(source: str | Path, out: str | Path, keyring: Keyring) -
     for line in lines:
         if line and not line[0].isspace() and not line.startswith("#"):
             section = line.split(":", 1)[0]
-        m = _SIGNATORY.match(line) if section == "commitments" else None
+        m = _SIGNATORY.match(_KEYED.sub("}", line)) if section == "commitments" else None
         if m and m.group("org") in keyring.orgs:
             line = f'{m.group("head")}, key: "{keyring[m.group("org")].verifier_key}"}}'
             placed.add(m.group("org"))
@@ -93,4 +93,5 @@ def write_keyed_charter(source: str | Path, out: str | Path, keyring: Keyring) -
     return out
 
 
+_KEYED = re.compile(r', key: "[^"]*"\}\s*$')  # a key entered already: replaced
 _SIGNATORY = re.compile(r"^(?P<head>\s*- \{org: (?P<org>[A-Z0-9._-]+), office: [^}]*?)\}\s*$")

@@ -3,6 +3,8 @@
 sulh demo                     load it (refused when demonstration data is already there)
 sulh demo --if-empty          load it only if no demonstration data exists; print the logins either way
 sulh demo --code USERNAME     the current TOTP code of a demo account (also: sulh demo code USERNAME)
+sulh demo charter             write the demo charter (the charter in force with the demo signatories' and
+                              intel desks' public keys entered) and print its path: `make run` starts on it
 """
 
 import sys
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     help = "Load the demonstration scenario (clearly marked demo data) and print the demo logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", choices=["load", "code"], default="load",
+        parser.add_argument("action", nargs="?", choices=["load", "code", "charter"], default="load",
                             help="'code USERNAME' prints the current TOTP code of a demo account")  # fmt: skip
         parser.add_argument("username", nargs="?", help="with 'code': the demo account")
         parser.add_argument("--code", dest="code_for", metavar="USERNAME",
@@ -40,6 +42,19 @@ class Command(BaseCommand):
             raise CommandError(f"unexpected argument {opts['username']!r}")
         if username:
             return self.print_code(username, quiet=opts["quiet"])
+        if opts["action"] == "charter":
+            from django.conf import settings
+
+            from sulh.charter.loader import CharterError, load_charter
+            from sulh.demo import keys
+
+            try:
+                path = keys.write_demo_charter(settings.SULH_CHARTER)
+                load_charter(path)  # the copy must validate like the original
+            except (CharterError, ValueError) as exc:
+                raise CommandError(f"cannot write the demo charter: {exc}") from None
+            self.stdout.write(str(path))
+            return
         if opts["incidents"] < 0:
             raise CommandError("--incidents must be 0 or more")
 
