@@ -12,10 +12,10 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
-from sulh.accounts.models import OrganisationKind, Role
+from sulh.accounts.models import Organisation, OrganisationKind, Role
 from sulh.charter.loader import get_charter
 from sulh.charter.schema import parse_duration
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -43,6 +43,9 @@ OPEN_STATES = (ObligationState.PENDING, ObligationState.IN_PROGRESS, ObligationS
                ObligationState.DISPUTED)  # fmt: skip
 
 
+READERS = (OrganisationKind.PARTY, OrganisationKind.MEDIATOR, OrganisationKind.MONITORING)
+
+
 # --- who sees what ----------------------------------------------------------------------------------------------
 
 
@@ -54,8 +57,7 @@ def can_read(user) -> bool:
     """Agreements and obligations are joint: every party, mediator and monitor of the mechanism reads them all
     (the evidence attached keeps its own visibility). The public and the operator's staff do not."""
     org = _org(user)
-    return org is not None and org.kind in (OrganisationKind.PARTY, OrganisationKind.MEDIATOR,
-                                            OrganisationKind.MONITORING)  # fmt: skip
+    return org is not None and org.kind in READERS
 
 
 def visible_agreements(user) -> QuerySet[Agreement]:
@@ -287,16 +289,44 @@ def _set_due(ob: Obligation, due_at: dt.datetime) -> None:
     ledger.record(ob, "obligation.due_set")
 
 
+def _schedule_once(kind: str, subject: str, at: dt.datetime, step: int = 0) -> None:
+    """A deadline per (kind, subject, step), as the deadlines table allows: a cancelled one is pending again
+    (an obligation reopened after being met), one already fired is left alone."""
+    from sulh.deadlines.models import Deadline, DeadlineState
+
+    row = Deadline.objects.filter(kind=kind, subject=subject, step=step).first()
+    if row is None:
+        deadlines.schedule(kind, subject, at, step=step)
+    elif row.state == DeadlineState.CANCELLED:
+        row.state, row.due_at, row.run_at = DeadlineState.PENDING, at, at
+        row.save(update_fields=["state", "due_at", "run_at"])
+
+
 def _schedule(ob: Obligation, now: dt.datetime) -> None:
-    """The stored deadlines of an obligation: its due time, and the charter's expiry warnings before its end."""
+    """The stored deadlines of an obligation: its due time, and the charter's expiry warnings before its end.
+    A warning whose time has already passed when the obligation is entered is not lost: the latest such step
+    is given at once (entered 20 hours before the end, the 1-day warning is given now, not never). An
+    obligation entered after its end (history entered late) is marked lapsed without a warning: nobody could
+    have been warned in time, and a warning now would only be noise."""
     if ob.due_at is not None and ob.state in OPEN_STATES:
-        deadlines.schedule(DUE, str(ob.pk), ob.due_at)
-    if ob.ends_at is not None and ob.lapsed_at is None:
-        for i, text in enumerate(get_charter().commitments.obligations.expiry_warnings):
-            at = ob.ends_at - parse_duration(text)
-            if at > now:
-                deadlines.schedule(EXPIRY, str(ob.pk), at, step=i)
-        deadlines.schedule(EXPIRY, str(ob.pk), ob.ends_at, step=LAPSE_STEP)
+        _schedule_once(DUE, str(ob.pk), ob.due_at)
+    if ob.ends_at is None or ob.lapsed_at is not None:
+        return
+    if ob.ends_at <= now:
+        ob.lapsed_at = ob.ends_at
+        ob.save(update_fields=["lapsed_at"])
+        ledger.record(ob, "obligation.lapsed")
+        return
+    passed = None
+    for i, text in enumerate(get_charter().commitments.obligations.expiry_warnings):
+        at = ob.ends_at - parse_duration(text)
+        if at > now:
+            _schedule_once(EXPIRY, str(ob.pk), at, step=i)
+        elif passed is None or at > passed[1]:
+            passed = (i, at)
+    if passed is not None:
+        _schedule_once(EXPIRY, str(ob.pk), now, step=passed[0])
+    _schedule_once(EXPIRY, str(ob.pk), ob.ends_at, step=LAPSE_STEP)
 
 
 # --- state changes ------------------------------------------------------------------------------------------
@@ -335,9 +365,9 @@ def change_state(
     if to_state not in ObligationState.values or to_state == ObligationState.PENDING:
         allowed = [s for s in ObligationState.values if s != ObligationState.PENDING]
         raise ValidationFailed(f"to_state must be one of {', '.join(allowed)}", field="to_state")
-    reason = _text(reason, "reason")
     with transaction.atomic():
-        ob = get_obligation(user, ref, for_update=True)
+        ob = get_obligation(user, ref, for_update=True)  # NotFound first: a refusal never confirms it exists
+        reason = _text(reason, "reason")
         who = get_charter().commitments.obligations.state_changes.get(to_state, [])
         mine = actors_of(user, ob) & set(who)
         if not mine:
@@ -377,6 +407,8 @@ def _change(ob: Obligation, to_state: str, *, reason: str, evidence_ids: list, b
     ledger.record(ch, f"obligation.{to_state}", actor=by)
     if to_state in (ObligationState.MET, ObligationState.BREACHED):
         deadlines.cancel(DUE, str(ob.pk))
+    elif ch.from_state in (ObligationState.MET, ObligationState.BREACHED):
+        _schedule(ob, timezone.now())  # reopened (a mediator's correction, a dispute): its clocks run again
     if to_state == ObligationState.MET:
         # Obligations due relative to this one get their due time now.
         for dep in Obligation.objects.select_for_update().filter(due_after=ob, due_at__isnull=True):
@@ -429,6 +461,27 @@ def obligation_overdue(deadline, now: dt.datetime) -> None:
     _warn(ob, Warning.Kind.OVERDUE, 0, 0, now)
 
 
+def extension_of(ob: Obligation) -> Obligation | None:
+    """A later obligation of the same kind, owed by the same parties, in force at `ob`'s end and beyond it
+    (a ceasefire extended before it lapsed), unless breached."""
+    if ob.ends_at is None:
+        return None
+    qs = (
+        Obligation.objects.filter(kind=ob.kind, starts_at__isnull=False, starts_at__lte=ob.ends_at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=ob.ends_at))
+        .exclude(pk=ob.pk)
+        .exclude(state=ObligationState.BREACHED)
+        .order_by("starts_at", "code")
+    )
+    return next((o for o in qs if sorted(o.obliged) == sorted(ob.obliged)), None)
+
+
+def _still_to_warn(ob: Obligation) -> bool:
+    """Warnings of the end are for an obligation still running: not one the mediators closed early (met, or
+    breached: the truce collapsed), nor one an extension already covers."""
+    return ob.state in OPEN_STATES and extension_of(ob) is None
+
+
 @deadlines.handler(EXPIRY)
 def obligation_expiry(deadline, now: dt.datetime) -> None:
     ob = Obligation.objects.select_for_update().filter(pk=deadline.subject).first()
@@ -438,9 +491,10 @@ def obligation_expiry(deadline, now: dt.datetime) -> None:
         ob.lapsed_at = ob.ends_at
         ob.save(update_fields=["lapsed_at"])
         ledger.record(ob, "obligation.lapsed")
-        _warn(ob, Warning.Kind.LAPSED, LAPSE_STEP, 0, now)
+        if _still_to_warn(ob):
+            _warn(ob, Warning.Kind.LAPSED, LAPSE_STEP, 0, now)
         return
-    if ob.ends_at <= now:
+    if ob.ends_at <= now or not _still_to_warn(ob):
         return
     lead = ob.ends_at - deadline.due_at
     _warn(ob, Warning.Kind.EXPIRY, deadline.step, int(lead.total_seconds()), now)
@@ -457,13 +511,17 @@ def _warn(ob: Obligation, kind: str, step: int, lead_s: int, now: dt.datetime) -
 def active_warnings(user, *, now: dt.datetime | None = None) -> QuerySet[Warning]:
     """Warnings every party and mediator should see now: expiry warnings of obligations not yet lapsed, lapses
     and overdue obligations of the last week that are still open."""
-    if not can_read(user):
+    org_id = getattr(user, "organisation_id", None) if user is not None and user.is_authenticated else None
+    if org_id is None:
         return Warning.objects.none()
+    # Who may read is asked in the same query (no separate fetch of the user's organisation): the console
+    # shows these on every page.
+    may_read = Exists(Organisation.objects.filter(pk=org_id, kind__in=READERS))
     now = now or timezone.now()
     recent = now - dt.timedelta(days=7)
     return (
         Warning.objects.select_related("obligation")
-        .filter(at__gte=recent)
+        .filter(may_read, at__gte=recent)
         .filter(
             Q(kind=Warning.Kind.EXPIRY, obligation__lapsed_at__isnull=True)
             | Q(kind=Warning.Kind.LAPSED)
@@ -471,3 +529,49 @@ def active_warnings(user, *, now: dt.datetime | None = None) -> QuerySet[Warning
         )  # fmt: skip
         .order_by("-at")
     )
+
+
+# --- lists and the dashboard ---------------------------------------------------------------------------------
+
+WEEK = dt.timedelta(days=7)
+DUE_FILTERS = ("this_week", "overdue")
+
+
+def filter_obligations(user, *, state: str | None = None, party: str | None = None, kind: str | None = None,
+                       agreement: str | None = None, due: str | None = None,
+                       now: dt.datetime | None = None) -> list[Obligation]:  # fmt: skip
+    """The obligations `user` may see, filtered; unknown filter values are refused (422), not ignored."""
+    now = now or timezone.now()
+    qs = visible_obligations(user).select_related("due_after")
+    if state:
+        if state not in ObligationState.values:
+            raise ValidationFailed(f"state must be one of {', '.join(ObligationState.values)}", field="state")
+        qs = qs.filter(state=state)
+    if kind:
+        if kind not in ObligationKind.values:
+            raise ValidationFailed(f"kind must be one of {', '.join(ObligationKind.values)}", field="kind")
+        qs = qs.filter(kind=kind)
+    if agreement:
+        qs = qs.filter(agreement=get_agreement(user, agreement))
+    if due:
+        if due not in DUE_FILTERS:
+            raise ValidationFailed(f"due must be one of {', '.join(DUE_FILTERS)}", field="due")
+        qs = qs.filter(state__in=OPEN_STATES)
+        qs = (
+            qs.filter(due_at__lt=now)
+            if due == "overdue"
+            else qs.filter(
+                Q(due_at__gte=now, due_at__lt=now + WEEK) | Q(ends_at__gte=now, ends_at__lt=now + WEEK)
+            )
+        )
+    rows = list(qs.order_by("due_at", "code"))
+    if party:
+        parties = [p.code for p in get_charter().parties]
+        if party not in parties:
+            raise ValidationFailed(f"party must be one of {', '.join(parties)}", field="party")
+        rows = [o for o in rows if party in o.obliged]  # JSON list: filtered here, the same on both databases
+    return rows
+
+
+def changes_of(ob: Obligation) -> QuerySet[ObligationChange]:
+    return ob.changes.select_related("by").order_by("at", "id")

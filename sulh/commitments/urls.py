@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 -- the console pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "commitments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("agreements/", views.agreements, name="agreements"),
+    path("agreements/new", views.enter_agreement, name="enter_agreement"),
+    path("agreements/<str:code>", views.agreement, name="agreement"),
+    path("obligations/new", views.new_obligation, name="new_obligation"),
+    path("obligations/<str:code>", views.obligation, name="obligation"),
+]
