@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 -- the console pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "meetings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.meetings, name="list"),
+    path("new", views.new, name="new"),
+    path("<str:ref>", views.meeting, name="meeting"),
+]
