@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 -- the console pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "crossings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.crossing_list, name="list"),
+    path("<str:code>/", views.crossing_detail, name="detail"),
+]
