@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 -- the console pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "intel"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.reports, name="reports"),
+    path("<str:ref>", views.report, name="report"),
+    path("<str:ref>/ack", views.acknowledge, name="ack"),
+]

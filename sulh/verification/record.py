@@ -394,5 +394,18 @@ def compliance_record(user, party: str) -> dict:
             ],
         },  # fmt: skip
         "protocol_steps": {"summary": protocol_row, "breaches": breaches},
+        "intel": _intel_record(user, party),
     }
+
+
+# --- intelligence exchange (sulh/intel) -------------------------------------------------------------------------
+# A clearly separate section: how the party acknowledged and answered the threat reports it received, counted
+# by sulh.intel.services.party_record over the exchanges the reader may see (a party sees every exchange it is
+# in, and every report goes from one party to the other; the mediators see all).
+
+
+def _intel_record(user, party: str) -> dict:
+    from sulh.intel import services as intel
+
+    return intel.party_record(party, intel.visible_reports(user))
 
