@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 -- the console pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "exchanges"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:ref>", views.detail, name="detail"),
+    path("<str:ref>/list", views.edit_list, name="list"),
+]
