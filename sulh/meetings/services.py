@@ -378,6 +378,8 @@ def record_attendance(user, ref, *, entries: list[dict]) -> list[Attendance]:
         raise ValidationFailed("record the attendance of at least one organisation", field="entries")
     clean = []
     for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            raise ValidationFailed("each entry is {organisation, present, note}", field=f"entries.{i}")
         org = str(e.get("organisation") or "").strip().upper()
         if not isinstance(e.get("present"), bool):
             raise ValidationFailed("present is true or false", field=f"entries.{i}.present")

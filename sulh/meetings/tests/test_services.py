@@ -336,3 +336,41 @@ def test_minutes_versions_and_decision_on_an_existing_agreement(users):
     plain = services.record_decision(users["qat_lead"], m.code, text="Meet again in Istanbul.")
     assert (plain.number, plain.agreement_id, services.obligations_of(plain).count()) == (2, None, 0)
     assert not Agreement.objects.filter(code=m.code).exists()
+
+
+def test_every_row_matches_its_newest_log_entry(users):
+    """After a full walk (delegation changed, rescheduled, held, minutes, a decision with obligations) every
+    meetings row is what its newest log entry committed to: no change went around the log."""
+    from sulh.ledger.audit import check_records
+    from sulh.ledger.verify import Report
+
+    m = _meeting(users, start_in=dt.timedelta(days=2))
+    services.enter_delegation(users["pak_liaison"], m.code, members=[{"name": "A", "title": "Head"}])
+    services.enter_delegation(users["pak_liaison"], m.code, members=[{"name": "B", "title": "Head"}])
+    services.reschedule(users["qat_lead"], m.code, starts_at=m.starts_at + dt.timedelta(days=1),
+                        ends_at=m.ends_at + dt.timedelta(days=1), reason="Travel")  # fmt: skip
+    m.refresh_from_db()
+    _fire_at(m.starts_at - dt.timedelta(hours=1))
+    with mock.patch("django.utils.timezone.now", return_value=m.starts_at + dt.timedelta(hours=1)):
+        _all_present(users, m)
+        services.record_minutes(users["qat_lead"], m.code, text="Minutes")
+        services.record_decision(users["qat_lead"], m.code, text="Hotline staffed",
+                                 obligations=[{"kind": "other", "title": "Staff the hotline", "obliged": ["AFG"]}])  # fmt: skip
+    report = Report()
+    check_records(report, LogEntry.objects.count())
+    assert report.problems == []
+    mine = (
+        "meeting ",
+        "meeting_change",
+        "delegation",
+        "attendance",
+        "minutes",
+        "decision",
+        "meeting_reminder",
+    )
+    assert sum(any(n.startswith(f"database: every {k}") for k in mine) for n in report.notes) >= 7
+    # And a row changed behind Sulh's back is caught.
+    Meeting.objects.filter(pk=m.pk).update(place="Kabul")
+    report = Report()
+    check_records(report, LogEntry.objects.count())
+    assert any(str(m.pk) in p.where for p in report.problems)
