@@ -14,7 +14,15 @@ from sulh.core.idempotency import idempotent
 from sulh.ledger.receipts import answers_receipts, with_receipts
 
 from . import record, services
-from .models import Agreement, Obligation, ObligationChange, ObligationKind, ObligationState, VerifiedBy, Warning
+from .models import (
+    Agreement,
+    Obligation,
+    ObligationChange,
+    ObligationKind,
+    ObligationState,
+    VerifiedBy,
+    Warning,
+)
 
 router = Router(tags=["commitments"])
 
@@ -163,7 +171,9 @@ class RecordOut(Schema):
     open: int
     overdue: int
     judged: int
-    on_time_rate: float | None = Field(description="Met in full by the due time / (met, partly met, breached, overdue)")
+    on_time_rate: float | None = Field(
+        description="Met in full by the due time / (met, partly met, breached, overdue)"
+    )
     obligations: dict[str, list[str]]
 
 
@@ -180,7 +190,9 @@ class DashboardOut(Schema):
 
 def agreement_out(user, a: Agreement) -> dict:
     obligations: dict = {}
-    for clause_id, code in services.visible_obligations(user).filter(agreement=a).values_list("clause_id", "code"):
+    for clause_id, code in (
+        services.visible_obligations(user).filter(agreement=a).values_list("clause_id", "code")
+    ):
         obligations.setdefault(clause_id, []).append(code)
     return {
         "id": str(a.pk), "code": a.code, "title": a.title, "date": a.date, "place": a.place,
@@ -233,7 +245,9 @@ def detail_out(user, o: Obligation) -> dict:
     return {
         **obligation_out(user, o),
         "changes": [change_out(user, c, seen) for c in changes],
-        "warnings": [warning_out(user, w) for w in o.warnings.select_related("obligation").order_by("at", "step")],
+        "warnings": [
+            warning_out(user, w) for w in o.warnings.select_related("obligation").order_by("at", "step")
+        ],
         "allowed_states": services.allowed_states(user, o),
     }
 
@@ -247,7 +261,9 @@ def list_agreements(request: HttpRequest):
     return [agreement_out(user, a) for a in services.visible_agreements(user).select_related("entered_by")]
 
 
-@router.post("/agreements", response={201: with_receipts(AgreementOut)}, summary="Enter an agreement (mediators)")
+@router.post(
+    "/agreements", response={201: with_receipts(AgreementOut)}, summary="Enter an agreement (mediators)"
+)
 @idempotent
 @answers_receipts(AgreementOut)
 def enter_agreement(request: HttpRequest, payload: AgreementIn):
@@ -267,7 +283,11 @@ def list_obligations(request: HttpRequest, filters: Query[ObligationFilter]):
     return [obligation_out(user, o) for o in services.filter_obligations(user, **filters.model_dump())[:500]]
 
 
-@router.post("/obligations", response={201: with_receipts(ObligationDetailOut)}, summary="Add an obligation (mediators)")
+@router.post(
+    "/obligations",
+    response={201: with_receipts(ObligationDetailOut)},
+    summary="Add an obligation (mediators)",
+)
 @idempotent
 @answers_receipts(ObligationDetailOut)
 def create_obligation(request: HttpRequest, payload: ObligationIn):
@@ -277,7 +297,9 @@ def create_obligation(request: HttpRequest, payload: ObligationIn):
     return Status(201, detail_out(request.auth_user, services.get_obligation(request.auth_user, o.code)))
 
 
-@router.get("/obligations/{code}", response=ObligationDetailOut, summary="An obligation with its changes and warnings")
+@router.get(
+    "/obligations/{code}", response=ObligationDetailOut, summary="An obligation with its changes and warnings"
+)
 def get_obligation(request: HttpRequest, code: str):
     return detail_out(request.auth_user, services.get_obligation(request.auth_user, code))
 
@@ -288,17 +310,25 @@ def get_obligation(request: HttpRequest, code: str):
 @answers_receipts(ObligationDetailOut)
 def change_state(request: HttpRequest, code: str, payload: StateIn):
     user = request.auth_user
-    services.change_state(user, code, payload.to_state, reason=payload.reason, evidence_ids=payload.evidence_ids)
+    services.change_state(
+        user, code, payload.to_state, reason=payload.reason, evidence_ids=payload.evidence_ids
+    )
     return Status(201, detail_out(user, services.get_obligation(user, code)))
 
 
-@router.get("/commitments/warnings", response=list[WarningOut], summary="Active warnings (lapsing ceasefires, overdue)")
+@router.get(
+    "/commitments/warnings",
+    response=list[WarningOut],
+    summary="Active warnings (lapsing ceasefires, overdue)",
+)
 def warnings(request: HttpRequest):
     user = request.auth_user
     return [warning_out(user, w) for w in services.active_warnings(user)[:200]]
 
 
-@router.get("/commitments/dashboard", response=DashboardOut, summary="Due this week, overdue, each party's record")
+@router.get(
+    "/commitments/dashboard", response=DashboardOut, summary="Due this week, overdue, each party's record"
+)
 def dashboard(request: HttpRequest):
     user = request.auth_user
     if not services.can_read(user):

@@ -91,7 +91,8 @@ def get_obligation(user, ref, *, for_update: bool = False) -> Obligation:
     pk = visible_obligations(user).filter(flt).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound(f"no obligation {text!r}")
-    qs = Obligation.objects.select_for_update() if for_update else Obligation.objects
+    # Lock the obligation row only: PostgreSQL refuses FOR UPDATE on the nullable side of the clause's join.
+    qs = Obligation.objects.select_for_update(of=("self",)) if for_update else Obligation.objects
     return qs.select_related("agreement", "clause").get(pk=pk)
 
 

@@ -58,11 +58,12 @@ class AgreementForm(DomainErrorsMixin, forms.Form):
 
     def clean_clauses(self):
         out = []
-        for i, line in enumerate(l for l in self.cleaned_data["clauses"].splitlines() if l.strip()):
+        for i, line in enumerate(x for x in self.cleaned_data["clauses"].splitlines() if x.strip()):
             m = re.match(r"\s*([^\s.:]+)\s*[.:]\s*(.+)$", line)
             if not m:
                 raise forms.ValidationError(
-                    _("Line %(n)s does not start with a clause number and a full stop or colon.") % {"n": i + 1}
+                    _("Line %(n)s does not start with a clause number and a full stop or colon.")
+                    % {"n": i + 1}
                 )
             out.append({"number": m.group(1), "text": m.group(2)})
         return out
@@ -101,7 +102,8 @@ class ObligationForm(DomainErrorsMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agreement"].choices = [
-            (a.code, f"{a.code} — {a.title}") for a in services.visible_agreements(user).order_by("-date", "code")
+            (a.code, f"{a.code} — {a.title}")
+            for a in services.visible_agreements(user).order_by("-date", "code")
         ]
         self.fields["obliged"].choices = [(p.code, p.code) for p in get_charter().parties]
 
