@@ -2,6 +2,8 @@
 obligations, the 48-hour truce's warning history, the live ceasefire's first expiry warning; loading twice
 adds nothing."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_commitments_load_on_the_demo(settings, tmp_path):
     settings.SULH_EVIDENCE_DIR = tmp_path / "evidence"
     settings.DATA_DIR = tmp_path
-    call_command("demo", incidents=40, stdout=open("/dev/null", "w"))
+    call_command("demo", incidents=40, stdout=StringIO())
     said = []
     demo_commitments.load(said.append)
     assert said and "overdue" in said[0]
