@@ -167,7 +167,7 @@ class CloseIn(Schema):
 
 
 def _summary(user, ex: Exchange) -> dict:
-    v = services.view(user, ex)
+    v = services.view(user, ex, detail=False)
     return {k: v[k] for k in ExchangeOut.model_fields}
 
 

@@ -425,6 +425,9 @@ def person_out(p: Person, level: str) -> dict:
     shown = IDENTIFIER_FIELDS if level == FULL else [f for f in shared_identifiers() if f != "reference"]
     for f in IDENTIFIER_FIELDS:
         out[f] = getattr(p, f) if f in shown else None
+    # Labels in the reader's language, for the console (the API's schema leaves them out).
+    out["age_band_label"] = AgeBand(out["age_band"]).label if out["age_band"] else None
+    out["sex_label"] = Sex(out["sex"]).label if out["sex"] else None
     if level == FULL:
         try:
             out["full_name"] = crypto.decrypt(p.pk, "name", p.name_ct)
@@ -434,11 +437,16 @@ def person_out(p: Person, level: str) -> dict:
     return out
 
 
-def view(user, ex: Exchange) -> dict:
-    """Everything `user` may see of an exchange, decided here once for the API and the console."""
+def view(user, ex: Exchange, *, detail: bool = True) -> dict:
+    """Everything `user` may see of an exchange, decided here once for the API and the console. Without
+    `detail` (lists of exchanges): the counts only, no person, nothing decrypted."""
     lists = {lst.party: lst for lst in ex.lists.all()}
     levels = {party: (list_level(user, lists[party]) if party in lists else None) for party in ex.parties}
-    releases = list(ex.releases.select_related("person").prefetch_related("confirmations__by"))
+    releases = list(
+        ex.releases.select_related("person").prefetch_related("confirmations__by")
+        if detail
+        else ex.releases.only("releasing_party", "confirmed_at")
+    )
     released = {party: 0 for party in ex.parties}
     confirmed = {party: 0 for party in ex.parties}
     for r in releases:
@@ -451,9 +459,10 @@ def view(user, ex: Exchange) -> dict:
             out_lists.append({"party": party, "state": None, "level": None, "count": None, "submitted_at": None,
                               "persons": []})  # fmt: skip
             continue
-        persons = list(lst.persons.all())
+        persons = list(lst.persons.all()) if detail else []
         out_lists.append({
-            "party": party, "state": lst.state, "level": level, "count": len(persons),
+            "party": party, "state": lst.state, "level": level,
+            "count": len(persons) if detail else lst.persons.count(),
             "submitted_at": lst.submitted_at, "persons": [person_out(p, level) for p in persons],
         })  # fmt: skip
     ca, cb = confirmed[ex.party_a], confirmed[ex.party_b]
@@ -474,10 +483,10 @@ def view(user, ex: Exchange) -> dict:
             "confirmations": [{"side": c.side, "org": c.org, "by": c.by.get_username(), "at": c.at, "note": c.note}
                               for c in r.confirmations.all()],
             "may_confirm": _may_confirm(user, ex, r),
-        } for r in releases],
+        } for r in releases if detail],
         "reciprocity_changes": [
             {"reciprocal": ch.reciprocal, "count_a": ch.count_a, "count_b": ch.count_b, "at": ch.at}
-            for ch in ex.reciprocity_changes.all()
+            for ch in (ex.reciprocity_changes.all() if detail else [])
         ],
     }  # fmt: skip
 

@@ -82,6 +82,10 @@ class ConfirmForm(DomainErrorsMixin, forms.Form):
     release = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=services.MAX_TEXT, required=False)
 
+    def add_domain_error(self, exc: DomainError) -> None:
+        # The release is a hidden field: its refusal is shown above the releases, for everyone to read.
+        self.add_error(None, exc.message)
+
 
 class CloseForm(DomainErrorsMixin, forms.Form):
     reason = forms.CharField(label=gettext_lazy("Why close it"), widget=forms.Textarea(attrs={"rows": 2}),
@@ -128,7 +132,7 @@ def index(request):
                 status = 422
         else:
             form = OpenForm()
-    rows = [services.view(user, ex) for ex in visible_exchanges(user)[:200]]
+    rows = [services.view(user, ex, detail=False) for ex in visible_exchanges(user)[:200]]
     return render(request, "exchanges/index.html", {"rows": rows, "form": form}, status=status)
 
 

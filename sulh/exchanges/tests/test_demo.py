@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from sulh.accounts.models import User
 from sulh.commitments.models import Obligation
 from sulh.demo import exchanges as demo_exchanges
 from sulh.exchanges import services
@@ -15,7 +16,7 @@ from sulh.ledger.models import LogEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_exchange_on_top_of_the_scenario(users):
+def test_demo_exchange_on_top_of_the_scenario(db):
     call_command("demo", incidents=30, stdout=StringIO())
     said = []
     demo_exchanges.load(progress=said.append)
@@ -26,7 +27,7 @@ def test_demo_exchange_on_top_of_the_scenario(users):
     assert [r.confirmations.get().side for r in pending] == ["receiving"]
     ob = Obligation.objects.get(subject=str(ex.pk))
     assert ob.state == "met" and ob.changes.get().source_record == f"exchange:{ex.pk}"
-    mediator = users["qat_lead"]
+    mediator = User.objects.get(username="qat.lead")
     names = {p["full_name"] for lst in services.view(mediator, ex)["lists"] for p in lst["persons"]}
     assert names == {f"Demo Person {i}" for i in range(1, 9)}
     before = Exchange.objects.count(), Person.objects.count(), LogEntry.objects.count()
