@@ -86,6 +86,7 @@ def test_obligation_detail_changes_and_allowed_states(api, users, evidence, secr
         "disputed",
     ]
     assert api("qat_verifier").get(f"/obligations/{code}").json()["allowed_states"] == [
+        "in_progress",
         "met",
         "partly_met",
         "breached",
