@@ -362,15 +362,25 @@ def cmd_open(c: Client, a, out) -> int:
     env = r["envelope"]
     if env["id"] != r["id"] or env["sender"] != r["sender"] or env["receiver"] != r["receiver"]:
         raise Untrusted("the envelope served is not this report's (its id, sender or receiver differ)")
-    payload = open_checked(env, ck, org, private)
     print(
         f"report      {r['code']}  ({r['id']})  {r['sender']} -> {r['receiver']}  {r['classification']}",
         file=out,
     )
-    print(f"signed by   {r['sender']}'s intel key in {ck['source']}: verified", file=out)
-    _print_report(payload, out)
-    if a.save_material:
-        _save_material(payload, a.save_material, out)
+    if org in env["recipients"]:
+        payload = open_checked(env, ck, org, private)
+        print(f"signed by   {r['sender']}'s intel key in {ck['source']}: verified", file=out)
+        _print_report(payload, out)
+        if a.save_material:
+            _save_material(payload, a.save_material, out)
+    else:
+        try:
+            crypto.check_structure(env)
+            crypto.verify_signature(env, ck["keys"][env["sender"]].signing)
+        except (crypto.EnvelopeError, KeyError) as exc:
+            raise Untrusted(f"the report's signature does not verify: {exc}") from None
+        print(f"signed by   {r['sender']}'s intel key in {ck['source']}: verified", file=out)
+        print(f"contents    sealed for {', '.join(sorted(env['recipients']))}, not for {org}: this desk cannot "
+              "open them (the sending desk keeps its own copy)", file=out)  # fmt: skip
     for e in r["timeline"]:
         print(
             f"timeline    {utc(e['at'])}  {e['event']:<14} {e['org']}" + ("  LATE" if e["late"] else ""),
@@ -379,7 +389,12 @@ def cmd_open(c: Client, a, out) -> int:
     ans = r.get("answer")
     if ans and ans.get("envelope"):
         aenv = ans["envelope"]
-        if aenv["id"] != r["id"] or aenv["kind"] != "answer" or aenv["category"] != ans["category"]:
+        if (aenv["id"], aenv["kind"], aenv["category"], aenv["sender"]) != (
+            r["id"],
+            "answer",
+            ans["category"],
+            r["receiver"],
+        ):
             raise Untrusted("the answer's envelope is not this report's answer")
         if org in aenv["recipients"]:
             detail = open_checked(aenv, ck, org, private)
@@ -444,17 +459,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--token", default=os.environ.get("SULH_TOKEN"), help="API token (or SULH_TOKEN)")
     p.add_argument("--timeout", type=float, default=30.0)
-    p.add_argument("--dir", help=f"this desk's key folder (or SULH_INTEL_DIR; default {DEFAULT_DIR})")
-    p.add_argument("--org", help="this desk's organisation (default: your account's)")
-    p.add_argument(
-        "--charter", help="take the public keys from this local charter file (pinned), not the server"
-    )
+    for target in (p, common := argparse.ArgumentParser(add_help=False)):
+        # Accepted before or after the subcommand (after it, given values override).
+        default = None if target is p else argparse.SUPPRESS
+        target.add_argument("--dir", default=default,
+                            help=f"this desk's key folder (or SULH_INTEL_DIR; default {DEFAULT_DIR})")  # fmt: skip
+        target.add_argument(
+            "--org", default=default, help="this desk's organisation (default: your account's)"
+        )
+        target.add_argument("--charter", default=default,
+                            help="take the public keys from this local charter file (pinned), not the server")  # fmt: skip
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
-    s = sub.add_parser("keygen", help="make this desk's keys; prints the public halves for the charter")
-    s.add_argument("--org", dest="sub_org", help="the organisation code")
-    s.add_argument("--dir", dest="sub_dir")
-    sub.add_parser("keys", help="the charter's intel keys (from the server, or --charter)")
-    s = sub.add_parser("send", help="seal, sign and send a threat report")
+    sub.add_parser(
+        "keygen", parents=[common], help="make this desk's keys; prints the public halves for the charter"
+    )
+    sub.add_parser("keys", parents=[common], help="the charter's intel keys (from the server, or --charter)")
+    s = sub.add_parser("send", parents=[common], help="seal, sign and send a threat report")
     s.add_argument("--to", required=True, help="the receiving party")
     s.add_argument("--classification", required=True)
     s.add_argument("--group", required=True, help="the group concerned")
@@ -469,14 +489,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--material", nargs="*", default=[], help="supporting files (sealed with the report)")
     s.add_argument("--notes")
     s.add_argument("--id", help="the report's UUID (default: a new one; give the same one to retry)")
-    s = sub.add_parser("inbox", help="reports awaiting your party's acknowledgement or answer")
+    s = sub.add_parser(
+        "inbox", parents=[common], help="reports awaiting your party's acknowledgement or answer"
+    )
     s.add_argument("--all", action="store_true", help="every exchange you may see")
-    s = sub.add_parser("open", help="verify and decrypt a report (and its answer) on this machine")
+    s = sub.add_parser(
+        "open", parents=[common], help="verify and decrypt a report (and its answer) on this machine"
+    )
     s.add_argument("report")
     s.add_argument("--save-material", metavar="DIR", help="write the supporting files here")
-    s = sub.add_parser("ack", help="acknowledge a report your party received")
+    s = sub.add_parser("ack", parents=[common], help="acknowledge a report your party received")
     s.add_argument("report")
-    s = sub.add_parser("answer", help="answer a report: a category and a sealed detail")
+    s = sub.add_parser("answer", parents=[common], help="answer a report: a category and a sealed detail")
     s.add_argument("report")
     s.add_argument("--category", required=True, choices=ANSWERS)
     s.add_argument("--detail", required=True, help="what was done, found, or why declined, or what is needed")
@@ -487,8 +511,6 @@ def main(argv: list[str], out=None, client_factory=None) -> int:
     """`client_factory(url, token, timeout)` makes the HTTP client (tests pass one speaking to Django's test
     client); default sulh.hotline.cli.Client."""
     a = build_parser().parse_args(argv)
-    a.org = getattr(a, "sub_org", None) or a.org
-    a.dir = getattr(a, "sub_dir", None) or a.dir
     out = out or sys.stdout
     commands = {"keys": cmd_keys, "send": cmd_send, "inbox": cmd_inbox, "open": cmd_open, "ack": cmd_ack,
                 "answer": cmd_answer}  # fmt: skip

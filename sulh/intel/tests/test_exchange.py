@@ -298,6 +298,15 @@ def test_on_time_ack_and_answer(keyed_charter, api, users):
     assert got["AFG"]["by_category"]["action_taken"] == 1
     tl = _ok(api("pak_liaison").get(f"/intel/reports/{sent['id']}"))["timeline"]
     assert [e["event"] for e in tl] == ["sent", "acknowledged", "answered"]
+    # The party's compliance record (sulh/verification/record.py) carries the same counts, and renders.
+    from django.template.loader import render_to_string
+
+    from sulh.verification.record import compliance_record
+
+    rec = compliance_record(users["pak_liaison"], "AFG")["intel"]
+    assert rec == got["AFG"]
+    html = render_to_string("intel/_party_record.html", {"p": rec})
+    assert '<td data-k="answer_on_time">1</td>' in html and "action_taken" in html
 
 
 def test_missed_then_late_ack_and_a_missed_answer_count_against_the_receiver(keyed_charter, api, users):
