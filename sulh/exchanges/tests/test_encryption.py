@@ -120,3 +120,25 @@ def test_default_key_path_is_under_the_data_dir(settings, monkeypatch, tmp_path)
     ct = crypto.encrypt("row-1", "name", "Demo Person Foxtrot")
     assert crypto.decrypt("row-1", "name", ct) == "Demo Person Foxtrot"
     assert stat.S_IMODE((tmp_path / "keys" / "exchanges.key").stat().st_mode) == 0o600
+
+
+def test_every_row_matches_its_log_entry_and_a_swapped_ciphertext_is_caught(users, exchange):
+    """`sulh log verify --database`: the committed content includes the ciphertexts, so a name changed by
+    rewriting a row (here: two persons' names swapped) is named, though the log never held a name."""
+    from sulh.ledger.audit import check_records
+    from sulh.ledger.verify import Report
+
+    a1, a2 = fill(users, exchange, "AFG", submit=False)
+    services.update_person(users["afg_liaison"], exchange.code, "AFG", a2.reference, sex="female")
+    services.submit_list(users["afg_liaison"], exchange.code, "AFG")
+    (p1,) = fill(users, exchange, "PAK", count=1)
+    release_and_confirm(users, exchange, a1)
+    release_and_confirm(users, exchange, p1)
+    report = Report()
+    check_records(report, LogEntry.objects.count())
+    assert [p for p in report.problems if p.where.startswith("exchange")] == []
+    Person.objects.filter(pk=a1.pk).update(name_ct=a2.name_ct)
+    Person.objects.filter(pk=a2.pk).update(name_ct=a1.name_ct)
+    report = Report()
+    check_records(report, LogEntry.objects.count())
+    assert {p.where for p in report.problems} >= {f"exchange_person {a1.pk}", f"exchange_person {a2.pk}"}
