@@ -96,8 +96,9 @@ def get_version(user, ref, number: int | None = None, *, for_update: bool = Fals
         raise NotFound(
             f"no version {number} of document {text!r}" if number else f"no document version {text!r}"
         )
-    base = DocumentVersion.objects.select_for_update() if for_update else DocumentVersion.objects
-    return base.select_related("document", "previous").get(pk=pk)
+    if for_update:  # PostgreSQL locks no nullable side of an outer join: `previous` is read when needed
+        return DocumentVersion.objects.select_for_update(of=("self",)).select_related("document").get(pk=pk)
+    return DocumentVersion.objects.select_related("document", "previous").get(pk=pk)
 
 
 def visible_history(user, doc: Document) -> list[DocumentVersion]:

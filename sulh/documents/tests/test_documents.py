@@ -395,3 +395,29 @@ def test_keygen_and_sign_cli(tmp_path, capsys):
     assert verifier.verify(text, sig.signature)
     f.write_text("not a document\n")
     assert cli.main(["sign", str(f), "--key-file", str(key), "--yes"], out=io.StringIO()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_and_submit_against_a_live_server(users, keyed_charter, live_server, tmp_path, capsys):
+    from sulh.accounts.models import ApiToken
+
+    v = frozen(users)
+    code = v.document.code
+    _, token = ApiToken.issue(users["afg_liaison"], "cli")
+    base = ["--url", live_server.url, "--token", token]
+    text_file = tmp_path / "v1.txt"
+    assert cli.main([*base, "fetch", code, "--version", "1", "-o", str(text_file)]) == 0
+    assert text_file.read_text() == v.text
+    key = tmp_path / "afg.key"
+    key.write_text(keyed_charter["AFG"].signer_key)
+    key.chmod(0o600)
+    sig = tmp_path / "afg.sig"
+    with sig.open("w") as f:
+        assert cli.main(["sign", str(text_file), "--key-file", str(key), "--yes"], out=f) == 0
+    out = io.StringIO()
+    assert cli.main([*base, "submit", code, "--version", "1", str(sig)], out=out) == 0
+    assert "FROZEN" in out.getvalue() and "AFG" in out.getvalue() and "receipts" in out.getvalue()
+    capsys.readouterr()
+    assert cli.main([*base, "submit", code, "--version", "1", str(sig)], out=io.StringIO()) == 1
+    assert "refused (HTTP 409)" in capsys.readouterr().err
+    assert Signature.objects.filter(version=v).count() == 1
