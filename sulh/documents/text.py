@@ -59,6 +59,9 @@ def _check_line_chars(text: str, what: str, field: str) -> None:
                     "make the text shown differ from the text signed; remove it",
                     field,
                 )
+            if c in "\u2028\u2029":
+                raise TextError(f"{what}: line {lineno} holds a Unicode line or paragraph separator; use a new line",
+                                field)  # fmt: skip
             if unicodedata.category(c) == "Cs":
                 raise TextError(f"{what}: line {lineno} holds a lone surrogate", field)
 

@@ -87,6 +87,7 @@ def test_text_is_deterministic_and_a_valid_note_text(users):
         ("line\n\u2014 afg.signatory AAAA", "em dash and a space"),
         ("   \n\n", "the body is empty"),
         ("bell\x07", "control character"),
+        ("one\u2028two", "line or paragraph separator"),
     ],
 )
 def test_bodies_a_note_cannot_carry_are_refused_and_change_nothing(users, body, message):
