@@ -144,24 +144,26 @@ def get_report(request: HttpRequest, ref: str):
 
 
 @router.post(
-    "/intel/reports/{ref}/ack", response=with_receipts(ReportOut), summary="Acknowledge a report received"
+    "/intel/reports/{ref}/ack",
+    response={200: with_receipts(ReportOut)},
+    summary="Acknowledge a report received",
 )
 @idempotent
 @answers_receipts(ReportOut)
 def acknowledge(request: HttpRequest, ref: str):
     _guard(request)
     ack = services.acknowledge(request.auth_user, ref)
-    return services.report_out(ack.report, with_envelope=False)
+    return Status(200, services.report_out(ack.report, with_envelope=False))
 
 
-@router.post("/intel/reports/{ref}/answer", response=with_receipts(ReportOut),
+@router.post("/intel/reports/{ref}/answer", response={200: with_receipts(ReportOut)},
              summary="Answer a report: category in clear, detail sealed for the sender and the mediators")  # fmt: skip
 @idempotent
 @answers_receipts(ReportOut)
 def answer(request: HttpRequest, ref: str, payload: EnvelopeIn):
     _guard(request)
     a = services.answer(request.auth_user, ref, payload.envelope)
-    return services.report_out(a.report, with_envelope=False)
+    return Status(200, services.report_out(a.report, with_envelope=False))
 
 
 @router.get(

@@ -362,12 +362,11 @@ def report_out(report: Report, *, with_envelope: bool = True) -> dict:
         "answer": None if ans is None else {
             "category": ans.category, "at": ans.at, "late": ans.late, "by": ans.by_org,
             "envelope_sha256": ans.envelope_sha256, "size": ans.size,
-            **({"envelope": json.loads(ans.envelope)} if with_envelope else {}),
+            "envelope": json.loads(ans.envelope) if with_envelope else None,
         },
         "timeline": timeline(report),
     }  # fmt: skip
-    if with_envelope:
-        out["envelope"] = json.loads(report.envelope)
+    out["envelope"] = json.loads(report.envelope) if with_envelope else None
     return out
 
 

@@ -362,7 +362,15 @@ def test_answer_needs_an_acknowledgement_and_only_one_of_each(keyed_charter, api
     assert _counts() == before
     _ok(api("afg_liaison").post(f"/intel/reports/{sent['id']}/ack"))
     assert api("afg_commander").post(f"/intel/reports/{sent['id']}/ack").status_code == 409
-    _ok(api("afg_liaison").post(f"/intel/reports/{sent['id']}/answer", {"envelope": env}))
+    key = {"Idempotency-Key": "answer-retry-1"}
+    first = _ok(
+        api("afg_liaison").post(f"/intel/reports/{sent['id']}/answer", {"envelope": env}, headers=key)
+    )
+    # A retry on a poor connection replays the stored answer instead of a 409.
+    assert (
+        _ok(api("afg_liaison").post(f"/intel/reports/{sent['id']}/answer", {"envelope": env}, headers=key))
+        == first
+    )
     again = seal_answer(ring, sent["id"], category="declined", detail="no")
     assert (
         api("afg_liaison").post(f"/intel/reports/{sent['id']}/answer", {"envelope": again}).status_code == 409
