@@ -384,7 +384,8 @@ def days_closed(user, code: str, *, since: dt.datetime | None = None, until: dt.
     _require_state_reader(user)
     now = now or timezone.now()
     changes = changes_of(code)
-    until = min(until or now, now)
+    since = _aware(user, since) if since is not None else None
+    until = min(_aware(user, until) if until is not None else now, now)
     if since is None:
         firsts = [ch[0][0] for ch in changes.values() if ch]
         since = min(firsts) if firsts else until

@@ -2,6 +2,7 @@
 operator), recording, refusals as 4xx that change nothing, the GeoJSON for maps."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -124,3 +125,14 @@ def test_geojson_for_the_map(api, closed):
     assert by["TORKHAM"]["properties"]["state"] == "closed"
     assert by["TORKHAM"]["properties"]["modes"]["trade"]["trucks_waiting"] == 120
     assert by["KHARLACHI"]["properties"]["modes"] == {"trade": None, "travel": None}
+
+
+def test_days_closed_for_a_period_naive_times_in_the_readers_zone(api, users, closed):
+    zone = ZoneInfo(users["public"].effective_timezone)
+    until = dt.datetime(2025, 10, 20, tzinfo=zone)
+    r = api("public").get("/crossings/TORKHAM", since="2025-10-10T00:00:00", until="2025-10-20T00:00:00")
+    assert r.status_code == 200, r.content
+    d = r.json()["days_closed"]
+    assert sum(d["seconds"]["trade"].values()) == 10 * 86400
+    assert d["seconds"]["trade"]["closed"] == (until - T0).total_seconds()
+    assert d["seconds"]["trade"]["unknown"] == (T0 - until).total_seconds() + 10 * 86400
