@@ -281,7 +281,8 @@ def cmd_inbox(c: Client, a, out) -> int:
     rows = (
         ans.body
         if a.all
-        else [r for r in ans.body if r["state"] != "answered" and (r["receiver"] == me or not me)]
+        # A party's desk: what it received and has not answered; a mediator: every open exchange.
+        else [r for r in ans.body if r["state"] != "answered" and (r["receiver"] == me or me != r["sender"])]
     )
     if not rows:
         print("Nothing awaits your party's acknowledgement or answer.", file=out)
