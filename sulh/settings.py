@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sulh.accounts.context_processors.sulh",
+                "sulh.commitments.context_processors.commitment_warnings",
             ],
         },
     },

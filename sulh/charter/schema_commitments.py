@@ -62,7 +62,7 @@ class Obligations(_Model):
 
     state_changes: dict[Literal[OBLIGATION_STATES], list[Actor]]  # type: ignore[valid-type]
     # Warn every party and mediator this long before a time-limited ceasefire (or any obligation with an end)
-    # lapses; one warning per step, each a stored deadline and a hotline message to every party's desk.
+    # lapses; one warning per step, each a stored deadline, shown on every console page and in the API.
     expiry_warnings: list[Duration] = Field(default_factory=lambda: ["P1D", "PT12H", "PT2H"], min_length=1)
 
     _w = field_validator("expiry_warnings")(_durations)

@@ -147,6 +147,20 @@ def enter_agreement(user, *, code: str, title: str, date: dt.date, place: str = 
     return a
 
 
+def add_clause(user, agreement: Agreement, *, number: str, text: str) -> Clause:
+    """Add a clause to an agreement that grows as a meeting decides (a meeting's outcome agreement): a clause is
+    never changed once entered; a number already taken is refused."""
+    _may_enter(user)
+    number = _text(number, "number", limit=20)
+    text = _text(text, "text")
+    with transaction.atomic():
+        if agreement.clauses.filter(number=number).exists():
+            raise Conflict(f"{agreement.code} has a clause {number} already", field="number")
+        clause = Clause.objects.create(agreement=agreement, number=number, text=text)
+        ledger.record(clause, "clause.entered", actor=user)
+    return clause
+
+
 def sync_from_charter(charter=None) -> int:
     """Make sure each of the charter's agreements is entered (with its clauses); returns how many were new."""
     charter = charter or get_charter()
@@ -193,12 +207,15 @@ def _check_subject(verified_by: str, subject: str, mode: str) -> tuple[str, str]
         raise ValidationFailed(f"an obligation verified by {verified_by} names its subject", field="subject")
     if verified_by == VerifiedBy.CROSSING_OPEN:
         try:
-            get_charter().crossing(subject)
+            crossing = get_charter().crossing(subject)
         except KeyError:
             raise ValidationFailed(f"no crossing {subject!r} in the charter", field="subject") from None
         mode = mode or "both"
         if mode not in ("trade", "travel", "both"):
             raise ValidationFailed("a crossing's mode is trade, travel or both", field="subject_mode")
+        for m in ("trade", "travel"):
+            if mode in (m, "both") and not getattr(crossing, m):
+                raise ValidationFailed(f"the charter says {subject} does not serve {m}", field="subject_mode")
         return subject, mode
     try:
         uuid.UUID(subject)

@@ -140,17 +140,8 @@ def load(progress=None) -> None:
         _change(qatv, doha, "partly_met", "The ceasefire largely held until Istanbul and was maintained there; "
                 "complaints of fire on 24–25 October are under verification.", [ev_ist], _t(10, 31, 9))  # fmt: skip
 
-        # The principals' meeting in Istanbul on 6 November: held (6–7 November), without agreement.
-        meeting = services.create_obligation(
-            tur, "ISTANBUL-2025-10-30", clause="3", kind="meeting", title=DEMO + "Principals meet in Istanbul",
-            obliged=["AFG", "PAK"], due_at=_t(11, 7, 18),
-            description="To discuss and decide the modalities of implementation." + NOTE,
-        )  # fmt: skip
-        ev_meet = _evidence(
-            tur, "Istanbul talks, third round", "Attendance list of the third round, 6–7 November."
-        )
-        _change(tur, meeting, "met", "Both delegations attended (6–7 November); the round ended without agreement.",
-                [ev_meet], _t(11, 7, 16))  # fmt: skip
+        # The principals' meeting of 6 November and the next technical meeting are the meetings demo's: their
+        # obligations are met by the meetings' own records (verified_by meeting_held).
 
         # The mediators' working list of measures (invented text) and what it yields.
         if not Agreement.objects.filter(code="ISTANBUL-MEASURES-2025").exists():
@@ -199,13 +190,6 @@ def load(progress=None) -> None:
         _change(pak, release, "disputed", "Pakistan says 13 of the listed persons were never in its custody and asks "
                 "the mediators to check the list against its records.", [], _t(11, 19, 9))  # fmt: skip
 
-        # What falls due this week (invented): the next technical meeting.
-        services.create_obligation(
-            qat, "ISTANBUL-2025-10-30", clause="2", kind="meeting",
-            title=DEMO + "Technical meeting on the verification mechanism", obliged=["AFG", "PAK"],
-            due_at=now + dt.timedelta(days=4),
-            description="Date INVENTED (four days after the demo was loaded)." + NOTE,
-        )  # fmt: skip
         _fire_own(timezone.now())
     torkham.refresh_from_db()
     say(f"commitments: {Obligation.objects.filter(title__startswith=DEMO).count()} obligations of "

@@ -97,10 +97,12 @@ def load(progress=None) -> None:
             "the early hours of 19 October, to an immediate ceasefire and to meet again in Istanbul to set up "
             "mechanisms that make it durable."))  # fmt: skip
         services.record_decision(
-            qat, doha.pk, text="The parties agree to an immediate ceasefire along the border and beyond it.",
-            agreement="DOHA-2025", clause="1",
-            obligations=[{"kind": "ceasefire", "title": "Observe the immediate ceasefire", "obliged": ["AFG", "PAK"]}],
-        )  # fmt: skip
+            qat,
+            doha.pk,
+            text="The parties agree to an immediate ceasefire along the border and beyond it.",
+            agreement="DOHA-2025",
+            clause="1",
+        )  # fmt: skip -- its ceasefire obligation is the commitments demo's (with its state history)
         services.record_decision(
             qat, doha.pk, text="The parties hold follow-up meetings in Istanbul to make the ceasefire durable.",
             agreement="DOHA-2025", clause="5",
@@ -123,10 +125,12 @@ def load(progress=None) -> None:
             "verification mechanism to penalise violators, its modalities to be decided by principals in Istanbul "
             "on 6 November."))  # fmt: skip
         services.record_decision(
-            tur, ist1.pk, text="All parties agree to maintain the ceasefire.", agreement="ISTANBUL-2025-10-30",
+            tur,
+            ist1.pk,
+            text="All parties agree to maintain the ceasefire.",
+            agreement="ISTANBUL-2025-10-30",
             clause="1",
-            obligations=[{"kind": "ceasefire", "title": "Maintain the ceasefire", "obliged": ["AFG", "PAK"]}],
-        )  # fmt: skip
+        )  # fmt: skip -- the ceasefire maintained is the commitments demo's obligation (its expiry warnings live)
         services.record_decision(
             tur, ist1.pk, text="A monitoring and verification mechanism is established to keep the peace and to "
             "penalise any party found to violate the ceasefire.", agreement="ISTANBUL-2025-10-30", clause="2",
@@ -163,6 +167,14 @@ def load(progress=None) -> None:
             expected=["AFG", "PAK", "QAT", "TUR", "JMT"],
             agenda=["Review of the allegations lodged since the last meeting", "Hotline tests between the desks",
                     "Staffing of the joint monitoring posts", "Torkham and Chaman crossings"],
+        )  # fmt: skip
+        from sulh.commitments import services as commitments
+
+        commitments.create_obligation(
+            qatv, "ISTANBUL-2025-10-30", clause="2", kind="meeting",
+            title="Hold the technical meeting on the verification mechanism", obliged=["AFG", "PAK"],
+            due_at=nxt.ends_at, verified_by="meeting_held", subject=str(nxt.pk),
+            description="Date INVENTED (four days after the demo was loaded); met when the meeting is recorded held.",
         )  # fmt: skip
         _delegations(nxt, {
             "AFG": [("Liaison officer (demo account afg.liaison)", "Head of the technical team")],

@@ -1529,6 +1529,12 @@ def load(seed: int = DEFAULT_SEED, incidents_wanted: int = DEFAULT_INCIDENTS, pr
 
         checked = demo_verification.load(b)
         say(f"verification: complaints, cases and a signed finding ({', '.join(sorted(checked))})")
+        # Commitments first: the records of the later steps (a meeting held, an exchange reciprocal, a document
+        # agreed) meet the obligations it enters.
+        from . import commitments, crossings, documents, exchanges, intel, meetings
+
+        for part in (commitments, crossings, meetings, exchanges, documents, intel):
+            part.load(progress=say)
     return Result(len(b.made), b.claims, b.drafts, b.amended, b.published, time.monotonic() - started, users)
 
 

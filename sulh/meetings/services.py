@@ -542,7 +542,7 @@ def record_decision(user, ref, *, text: str, obligations: list[dict] | None = No
     own outcome agreement (code: the meeting's code, entered with the first decision that creates obligations),
     whose clause of the same number is this decision."""
     from sulh.commitments import services as commitments
-    from sulh.commitments.models import Agreement, Clause
+    from sulh.commitments.models import Agreement
 
     _may_convene(user)
     text = _text(text, "text")
@@ -581,10 +581,10 @@ def record_decision(user, ref, *, text: str, obligations: list[dict] | None = No
                     raise Conflict(
                         f"an agreement {code} exists that is not this meeting's", field="agreement"
                     )
-                if agr.clauses.filter(number=str(number)).exists():
-                    raise Conflict(f"{code} has a clause {number} already", field="text")
-                cl = Clause.objects.create(agreement=agr, number=str(number), text=text)
-                ledger.record(cl, "clause.entered", actor=user)
+                try:
+                    cl = commitments.add_clause(user, agr, number=str(number), text=text)
+                except Conflict as exc:
+                    raise Conflict(exc.message, field="text") from None
         d = Decision.objects.create(meeting=m, number=number, text=text, agreement=agr, clause=cl, recorded_by=user,
                                     recorded_at=timezone.now())  # fmt: skip
         ledger.record(d, "decision.recorded", actor=user)

@@ -1,6 +1,7 @@
 """First checks of the obligation core (the full suite of the app is in the other test modules)."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -80,3 +81,29 @@ def test_party_may_not_mark_met_and_expiry_warnings_fire(users):
     with mock.patch("django.utils.timezone.now", return_value=later):
         deadlines.fire_due(limit=50)
     assert list(Warning.objects.filter(obligation=ob).values_list("kind", "step")) == [("expiry", 0)]
+
+
+def test_reopening_obligation_for_a_mode_the_crossing_lacks_is_refused(users, settings, tmp_path):
+    from sulh.charter.loader import get_charter
+
+    src = Path(settings.SULH_CHARTER).read_text(encoding="utf-8")
+    # A copy of the charter where Kharlachi serves travel only.
+    head, _, tail = src.partition("  - code: KHARLACHI\n")
+    tail = tail.replace("    trade: true\n", "    trade: false\n", 1)
+    path = tmp_path / "charter.yaml"
+    path.write_text(head + "  - code: KHARLACHI\n" + tail, encoding="utf-8")
+    settings.SULH_CHARTER = str(path)
+    assert get_charter().crossing("KHARLACHI").trade is False
+    before = Obligation.objects.count()
+    with pytest.raises(ValidationFailed, match="does not serve trade"):
+        services.create_obligation(
+            users["qat_lead"],
+            "DOHA-2025",
+            kind="crossing_reopening",
+            title="Reopen",
+            obliged=["PAK"],
+            verified_by=VerifiedBy.CROSSING_OPEN,
+            subject="KHARLACHI",
+            subject_mode="both",
+        )
+    assert Obligation.objects.count() == before
