@@ -18,6 +18,7 @@ from django.utils import timezone
 from sulh.accounts.models import Organisation, OrganisationKind, Role
 from sulh.charter.loader import get_charter
 from sulh.charter.schema import parse_duration
+from sulh.core import codes
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.deadlines import services as deadlines
 from sulh.ledger import services as ledger
@@ -184,15 +185,7 @@ def sync_from_charter(charter=None) -> int:
 
 
 def next_code(when: dt.datetime) -> str:
-    prefix = f"OBL-{when:%Y}-"
-    last = (
-        Obligation.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
+    return codes.next_code(Obligation, "OBL", when)
 
 
 def _check_subject(verified_by: str, subject: str, mode: str) -> tuple[str, str]:

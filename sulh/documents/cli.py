@@ -31,7 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from sulh.hotline.cli import DEFAULT_URL, Client, Unreachable, UsageError, _q, _receipts, run
+from sulh.hotline.cli import Client, Parser, Unreachable, UsageError, _q, _receipts, client_parser, run
 from sulh.ledger import note
 
 from . import text as doctext
@@ -240,23 +240,11 @@ def cmd_submit(c: Client, a, out) -> int:
 # --- the command line ------------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # a usage error is a refusal (1); 2 means "retry may help"
-        self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sulh doc", description="Signatories' keys, signatures on co-signed documents, offline checks.",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="Exit status: 0 done (verify: agreed), 1 refused or not agreed (the reason is printed), "
+    p = client_parser("sulh doc", "Signatories' keys, signatures on co-signed documents, offline checks.",
+                      "Exit status: 0 done (verify: agreed), 1 refused or not agreed (the reason is printed), "
                        "2 not reached or server failure.")  # fmt: skip
-    p.add_argument(
-        "--url", default=os.environ.get("SULH_URL") or DEFAULT_URL, help="server address (or SULH_URL)"
-    )
-    p.add_argument("--token", default=os.environ.get("SULH_TOKEN"), help="API token (or SULH_TOKEN)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     s = sub.add_parser("keygen", help="make a signatory's key here; prints the verifier key for the charter")
     s.add_argument("--name", required=True, help="the key's name, e.g. afg.signatory (no spaces, no '+')")
     s.add_argument(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from sulh.accounts.models import OrganisationKind, Role
 from sulh.charter.loader import get_charter
+from sulh.core import codes
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.ledger import note
 from sulh.ledger import services as ledger
@@ -149,15 +150,7 @@ def _clean(title: str, body: str) -> tuple[str, str]:
 
 
 def next_code(when: dt.datetime) -> str:
-    prefix = f"DOC-{when:%Y}-"
-    last = (
-        Document.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
+    return codes.next_code(Document, "DOC", when)
 
 
 def create_document(user, *, kind: str, title: str, body: str, agreement: str | None = None,

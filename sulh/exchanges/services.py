@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from sulh.charter.loader import get_charter
+from sulh.core import codes
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.ledger import records
 from sulh.ledger import services as ledger
@@ -96,15 +97,7 @@ def _open(ex: Exchange) -> None:
 
 
 def next_code(when: dt.datetime) -> str:
-    prefix = f"EXC-{when:%Y}-"
-    last = (
-        Exchange.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
+    return codes.next_code(Exchange, "EXC", when)
 
 
 def open_exchange(user, *, title: str, agreement: str | None = None) -> Exchange:

@@ -614,21 +614,31 @@ def cmd_tail(c: Client, a, out, err=sys.stderr, sleep=time.sleep) -> int:
 # --- the command line ----------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message):  # a usage error is a refusal (1); 2 means "retry may help"
         self.print_usage(sys.stderr)
         self.exit(1, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sulh hotline", description="The hotline between commanders, from a terminal.",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="Exit status: 0 done, 1 refused (the server's reason is printed), 2 not reached or server failure.")  # fmt: skip
+_Parser = Parser
+
+
+def client_parser(prog: str, description: str, epilog: str) -> Parser:
+    """The parser of one of Sulh's terminal clients (`sulh hotline`, `sulh mediator`, `sulh doc`, `sulh
+    intel`), with the server options they share: --url, --token, --timeout."""
+    p = Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+               epilog=epilog)  # fmt: skip
     p.add_argument(
         "--url", default=os.environ.get("SULH_URL") or DEFAULT_URL, help="server address (or SULH_URL)"
     )
     p.add_argument("--token", default=os.environ.get("SULH_TOKEN"), help="API token (or SULH_TOKEN)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = client_parser("sulh hotline", "The hotline between commanders, from a terminal.",
+                      "Exit status: 0 done, 1 refused (the server's reason is printed), 2 not reached or server failure.")  # fmt: skip
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
 
     def sp(name, help):

@@ -41,7 +41,18 @@ import sys
 import uuid
 from pathlib import Path
 
-from sulh.hotline.cli import DEFAULT_URL, Client, UsageError, _q, _receipts, local, run, time_left, utc
+from sulh.hotline.cli import (
+    Client,
+    Parser,
+    UsageError,
+    _q,
+    _receipts,
+    client_parser,
+    local,
+    run,
+    time_left,
+    utc,
+)
 
 from . import crypto
 
@@ -445,21 +456,9 @@ def cmd_answer(c: Client, a, out) -> int:
 # --- the command line ------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # a usage error is a refusal (1); 2 means "retry may help"
-        self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sulh intel", description="An intel desk: sealed threat reports between the parties.",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="Exit status: 0 done, 1 refused (the reason is printed), 2 not reached or server failure.")  # fmt: skip
-    p.add_argument(
-        "--url", default=os.environ.get("SULH_URL") or DEFAULT_URL, help="server address (or SULH_URL)"
-    )
-    p.add_argument("--token", default=os.environ.get("SULH_TOKEN"), help="API token (or SULH_TOKEN)")
-    p.add_argument("--timeout", type=float, default=30.0)
+    p = client_parser("sulh intel", "An intel desk: sealed threat reports between the parties.",
+                      "Exit status: 0 done, 1 refused (the reason is printed), 2 not reached or server failure.")  # fmt: skip
     for target in (p, common := argparse.ArgumentParser(add_help=False)):
         # Accepted before or after the subcommand (after it, given values override).
         default = None if target is p else argparse.SUPPRESS
@@ -470,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         target.add_argument("--charter", default=default,
                             help="take the public keys from this local charter file (pinned), not the server")  # fmt: skip
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     sub.add_parser(
         "keygen", parents=[common], help="make this desk's keys; prints the public halves for the charter"
     )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from sulh.accounts.models import OrganisationKind, Role
 from sulh.charter.loader import get_charter
+from sulh.core import codes
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.deadlines import services as deadlines
 from sulh.ledger import services as ledger
@@ -173,15 +174,7 @@ def _check(env: dict, *, kind: str, sender: str, receiver: str, classification: 
 
 
 def next_code(when: dt.datetime) -> str:
-    prefix = f"INTEL-{when:%Y}-"
-    last = (
-        Report.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
+    return codes.next_code(Report, "INTEL", when)
 
 
 def send(user, envelope, *, at: dt.datetime | None = None) -> Report:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from sulh.accounts.models import OrganisationKind, Role
 from sulh.charter.loader import get_charter
 from sulh.charter.schema import parse_duration
+from sulh.core import codes
 from sulh.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sulh.deadlines import services as deadlines
 from sulh.ledger import services as ledger
@@ -197,15 +198,7 @@ def _agenda(items) -> list[str]:
 
 
 def next_code(when: dt.datetime) -> str:
-    prefix = f"MTG-{when:%Y}-"
-    last = (
-        Meeting.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
+    return codes.next_code(Meeting, "MTG", when)
 
 
 # --- scheduling ---------------------------------------------------------------------------------------------

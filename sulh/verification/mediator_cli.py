@@ -40,12 +40,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from sulh.hotline.cli import (
-    DEFAULT_URL,
     Client,
+    Parser,
     Unreachable,
     UsageError,
     _q,
     _receipts,
+    client_parser,
     local,
     run,
     utc,
@@ -325,24 +326,12 @@ def cmd_sign(c: Client, a, out, inp=None) -> int:
 # --- the command line ------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # a usage error is a refusal (1); 2 means "retry may help"
-        self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sulh mediator", description="A mediator's signing key and signatures on findings.",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="Exit status: 0 done, 1 refused (the reason is printed; nothing was signed), "
+    p = client_parser("sulh mediator", "A mediator's signing key and signatures on findings.",
+                      "Exit status: 0 done, 1 refused (the reason is printed; nothing was signed), "
                        "2 not reached or server failure.")  # fmt: skip
-    p.add_argument(
-        "--url", default=os.environ.get("SULH_URL") or DEFAULT_URL, help="server address (or SULH_URL)"
-    )
-    p.add_argument("--token", default=os.environ.get("SULH_TOKEN"), help="API token (or SULH_TOKEN)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)")
     p.add_argument("--key-file", help=f"your private key (or SULH_MEDIATOR_KEY; default {DEFAULT_KEY})")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     s = sub.add_parser("keygen", help="make your Ed25519 key on this machine; prints its public half")
     s.add_argument("--key-file", dest="sub_key_file", help="where to write it (default as above)")
     s = sub.add_parser(
