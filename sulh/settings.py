@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sulh.meetings",
     "sulh.documents",
     "sulh.intel",
+    "sulh.media",
     "sulh.demo",
 ]
 
