@@ -9,7 +9,7 @@ PORT ?= 8000
 # PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
 SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-peers clean messages
+.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-commitments bench-peers clean messages
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
@@ -56,6 +56,7 @@ test-postgres: setup
 bench: setup bench-peers
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.hotline
+	$(BIN)/python -m bench.commitments
 
 # The ledger benchmark alone (appends, proofs, verification at 10^6 entries; pymerkle as a peer):
 # `make bench-ledger BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--entries 200000 --db sqlite" and so on.
@@ -66,6 +67,11 @@ bench-ledger: setup bench-peers
 # `make bench-hotline BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--db sqlite --listeners 50" and so on.
 bench-hotline: setup
 	$(BIN)/python -m bench.hotline $(BENCH_ARGS)
+
+# Commitments, co-signed documents and intelligence envelopes (5,000 obligations per database; a few minutes):
+# `make bench-commitments BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--db sqlite --obligations 2000" and so on.
+bench-commitments: setup
+	$(BIN)/python -m bench.commitments $(BENCH_ARGS)
 
 # Benchmark peers (pymerkle, GPLv3): installed into the venv for the benchmarks only, never a Sulh dependency.
 bench-peers: setup

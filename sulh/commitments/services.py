@@ -68,7 +68,9 @@ def visible_agreements(user) -> QuerySet[Agreement]:
 def visible_obligations(user) -> QuerySet[Obligation]:
     if not can_read(user):
         return Obligation.objects.none()
-    return Obligation.objects.select_related("agreement", "clause")
+    # created_by: every answer names who entered it (one query per obligation otherwise: a list or the
+    # dashboard made a query per row).
+    return Obligation.objects.select_related("agreement", "clause", "created_by")
 
 
 def get_agreement(user, ref) -> Agreement:
@@ -94,7 +96,7 @@ def get_obligation(user, ref, *, for_update: bool = False) -> Obligation:
         raise NotFound(f"no obligation {text!r}")
     # Lock the obligation row only: PostgreSQL refuses FOR UPDATE on the nullable side of the clause's join.
     qs = Obligation.objects.select_for_update(of=("self",)) if for_update else Obligation.objects
-    return qs.select_related("agreement", "clause").get(pk=pk)
+    return qs.select_related("agreement", "clause", "created_by", "due_after").get(pk=pk)
 
 
 # --- agreements ---------------------------------------------------------------------------------------------
