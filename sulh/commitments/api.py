@@ -177,12 +177,31 @@ class RecordOut(Schema):
     obligations: dict[str, list[str]]
 
 
+class PartyCountsOut(Schema):
+    """A party's record without the codes of its obligations (those are in GET /obligations?party=…)."""
+
+    party: str
+    owed: int
+    met: int
+    met_on_time: int
+    met_late: int
+    partly_met: int
+    breached: int
+    disputed: int
+    open: int
+    overdue: int
+    judged: int
+    on_time_rate: float | None
+
+
 class DashboardOut(Schema):
     now: dt.datetime
-    due_this_week: list[ObligationOut]
-    overdue: list[ObligationOut]
+    due_this_week: list[ObligationOut] = Field(description="The first 50, soonest due first")
+    due_this_week_total: int
+    overdue: list[ObligationOut] = Field(description="The first 50, longest overdue first")
+    overdue_total: int
     warnings: list[WarningOut]
-    records: list[RecordOut]
+    records: list[PartyCountsOut]
 
 
 # --- shaping ---------------------------------------------------------------------------------------------------
@@ -339,7 +358,9 @@ def dashboard(request: HttpRequest):
     return {
         "now": d["now"],
         "due_this_week": [obligation_out(user, o) for o in d["due_this_week"]],
+        "due_this_week_total": d["due_this_week_total"],
         "overdue": [obligation_out(user, o) for o in d["overdue"]],
+        "overdue_total": d["overdue_total"],
         "warnings": [warning_out(user, w) for w in d["warnings"]],
-        "records": [r.as_dict() for r in d["records"]],
+        "records": [{k: v for k, v in r.as_dict().items() if k != "obligations"} for r in d["records"]],
     }

@@ -80,21 +80,30 @@ def party_records(user, *, now: dt.datetime | None = None, obligations=None) -> 
     return list(records.values())
 
 
+LIST_LIMIT = 50
+
+
 def dashboard(user, *, now: dt.datetime | None = None) -> dict:
     """What is due this week, what is overdue, the active warnings, and each party's record."""
     now = now or timezone.now()
     rows = list(services.visible_obligations(user).select_related("due_after").order_by("due_at", "code"))
     open_rows = [o for o in rows if o.state in services.OPEN_STATES]
     week = now + services.WEEK
+    due = [
+        o
+        for o in open_rows
+        if (o.due_at is not None and now <= o.due_at < week) or (o.ends_at is not None and now <= o.ends_at < week)
+    ]
+    overdue = [o for o in open_rows if o.due_at is not None and o.due_at < now]
+    # The page is opened on slow links: its lists are capped (the most pressing first: soonest due, longest
+    # overdue), with their full counts; the whole lists are in the API's filtered obligation list.
     return {
         "now": now,
-        "due_this_week": [
-            o
-            for o in open_rows
-            if (o.due_at is not None and now <= o.due_at < week)
-            or (o.ends_at is not None and now <= o.ends_at < week)
-        ],  # fmt: skip
-        "overdue": [o for o in open_rows if o.due_at is not None and o.due_at < now],
-        "warnings": list(services.active_warnings(user, now=now)[:50]),
+        "due_this_week": due[:LIST_LIMIT],
+        "due_this_week_total": len(due),
+        "overdue": overdue[:LIST_LIMIT],
+        "overdue_total": len(overdue),
+        "limit": LIST_LIMIT,
+        "warnings": list(services.active_warnings(user, now=now)[:LIST_LIMIT]),
         "records": party_records(user, now=now, obligations=rows),
     }

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models.functions import Length
+
 
 def next_code(model, prefix: str, when: dt.datetime, *, field: str = "code") -> str:
     """The next free code of `model` for `prefix` in the year of `when`."""
     head = f"{prefix}-{when:%Y}-"
+    # Longest first, then highest: past 9999 a year, "…-10000" must count above "…-9999".
     last = (
         model.objects.filter(**{f"{field}__startswith": head})
-        .order_by(f"-{field}")
+        .order_by(Length(field).desc(), f"-{field}")
         .values_list(field, flat=True)
         .first()
     )

@@ -190,4 +190,5 @@ def test_filters_warnings_and_dashboard(api, users, evidence):
         rec["PAK"]["overdue"],
         rec["PAK"]["on_time_rate"],
     ) == (2, 1, 1, 0.5)
-    assert rec["PAK"]["obligations"]["overdue"] == [late["code"]]
+    # The dashboard carries counts, not every code (it is opened on slow links); the codes are in the list.
+    assert "obligations" not in rec["PAK"] and (d["overdue_total"], d["due_this_week_total"]) == (1, 1)

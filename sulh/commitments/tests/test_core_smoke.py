@@ -107,3 +107,31 @@ def test_reopening_obligation_for_a_mode_the_crossing_lacks_is_refused(users, se
             subject_mode="both",
         )
     assert Obligation.objects.count() == before
+
+
+def test_codes_count_on_past_9999(users):
+    from sulh.core import codes
+
+    a = services.create_obligation(users["qat_lead"], "DOHA-2025", kind="other", title="a", obliged=["AFG"])
+    b = services.create_obligation(users["qat_lead"], "DOHA-2025", kind="other", title="b", obliged=["AFG"])
+    year = a.code.split("-")[1]
+    Obligation.objects.filter(pk=a.pk).update(code=f"OBL-{year}-9999")
+    Obligation.objects.filter(pk=b.pk).update(code=f"OBL-{year}-10000")
+    assert codes.next_code(Obligation, "OBL", a.created_at) == f"OBL-{year}-10001"
+
+
+def test_dashboard_lists_are_capped_with_their_totals(users, monkeypatch, client):
+    from sulh.commitments import record
+
+    monkeypatch.setattr(record, "LIST_LIMIT", 2)
+    past = timezone.now() - dt.timedelta(days=3)
+    made = [
+        services.create_obligation(users["qat_lead"], "DOHA-2025", kind="other", title=f"late {i}",
+                                   obliged=["PAK"], due_at=past + dt.timedelta(hours=i))
+        for i in range(3)
+    ]  # fmt: skip
+    d = record.dashboard(users["afg_liaison"])
+    assert d["overdue_total"] == 3 and [o.pk for o in d["overdue"]] == [made[0].pk, made[1].pk]
+    client.force_login(users["afg_liaison"])
+    page = client.get("/commitments/").content.decode()
+    assert "The first 2 of 3, longest overdue first." in page
