@@ -55,7 +55,7 @@ _CUES: list[tuple[str, str]] = [
     (
         "Taliban spokesman",
         r"\bZabihullah\s+Mujahid\b|\bMujahid\b|\bHamdullah\s+Fitrat\b|\bTaliban(?:'s|’s)?"
-        r"\s+(?:\w+\s+)?(?:chief\s+|deputy\s+)?spokes(?:man|person|woman)\b|"
+        r"\s+(?:[\w’']+\s+)?(?:chief\s+|deputy\s+)?spokes(?:man|person|woman)\b|"
         r"government(?:'s|’s)?\s+spokesman|spokes(?:man|person)\s+for\s+Afghanistan",
     ),
     (

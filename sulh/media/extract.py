@@ -109,7 +109,8 @@ NOUNS = {
 NOUN_RE = {c: re.compile(rf"^(?:{p})$", re.I) for c, p in NOUNS.items()}
 ANY_NOUN = re.compile(rf"\b(?:{'|'.join(NOUNS.values())})\b", re.I)
 AFTER_FIG = re.compile(
-    r"^\s*(?:of\s+(?:the|its|their|his|her|them)\b\s*)?(?P<adj>(?:[A-Za-z’'-]+\s+){0,3}?)"
+    r"^\s*(?:of\s+(?:the|its|their|his|her|them)\b\s*)?(?P<adj>(?:(?!(?:were|was|when|and|who|which|that|in|at|on|"
+    r"by|after|before|wounded|killed|injured|dead|died|had|have|with)\b)[A-Za-z’'-]+\s+){0,3}?)"
     rf"(?P<noun>{'|'.join(NOUNS.values())})\b",
     re.I,
 )
@@ -169,6 +170,7 @@ class Event:
     figures: dict[tuple[str, str], Figure] = field(default_factory=dict)
     background: bool = False
     kind: str = ""
+    version_of: Event | None = None
 
     @property
     def side(self) -> str | None:
@@ -340,7 +342,7 @@ def _place_ok(text: str, m: gz.Mention, offset: int) -> bool:
     if NOT_WHERE.search(before):
         return False
     locative = bool(re.search(r"\b(?:in|at|near|on|across|into|inside|outside|around|opposite|facing|over|of|"
-                              r"including|hit|struck|bombed|shelled)\s+(?:the\s+)?(?:[A-Za-z-]+\s+){0,4}?$|"
+                              r"including|hit|struck|bombed|shelled)\s+(?:the\s+)?(?:[A-Za-z’'-]+\s+){0,4}?$|"
                               r"capital,\s+$|,\s+$|\band\s+$|\(\s*$", before, re.I))  # fmt: skip
     if m.place.name in CAPITALS or m.place.kind == "province":
         if re.match(r"^(?:'s|’s)", after) and m.place.name in CAPITALS:
@@ -417,7 +419,7 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
                 trig = TRIGGER.search(c.text)
                 if not trig:
                     continue
-                if MODAL.search(c.text[: trig.start()]) or NEGATED.search(c.text):
+                if MODAL.search(c.text[max(0, trig.start() - 40) : trig.start()]) or NEGATED.search(c.text):
                     continue
                 cdates = [d for d in sent_dates if c.start - s.start <= d.start < c.end - s.start]
                 day_level = any(d.kind in ("md", "dm", "night_md", "night_dm", "range_md", "range_dm")
@@ -465,9 +467,13 @@ def _names(places) -> set[str]:
     return {x.place.name for x in places} | {x.place.province for x in places if x.place.province}
 
 
-def _compatible(ev: Event, m: Mention, same_para: bool) -> bool:
+def _intersect(a: nb.Range, b: nb.Range) -> bool:
+    return (a[1] is None or b[0] <= a[1]) and (b[1] is None or a[0] <= b[1])
+
+
+def _compatible(ev: Event, m: Mention, same_para: bool, latest: bool = False) -> bool:
     """Whether mention `m` can be told of the same event, by the same claim version, as `ev`."""
-    if m.date is not None and ev.date is not None and not _overlap(ev.date, m.date):
+    if m.date is not None and ev.own_date and not _overlap(ev.date, m.date):
         return False
     side = cl.side(m.claimant)
     if side and ev.side and side != ev.side:
@@ -478,17 +484,22 @@ def _compatible(ev: Event, m: Mention, same_para: bool) -> bool:
     kinds = {m.kind, ev.kind} - {"other"}
     if "strike" in kinds and len(kinds) > 1:
         return False
+    agree = 0
     for f in m.figures:
         g = ev.figures.get((f.kind, f.category))
-        if g is not None and g.value != f.value and not f.final:
-            return False
+        if g is not None and not f.final:
+            if not _intersect(g.value, f.value):
+                return False
+            agree += 1
     if same_para:
         return True
     # across paragraphs a positive reason is needed: a shared place, or the same side's claim about that time
     if bool(m.background_cue) != ev.background:
         return False
-    if names_m & names_e:
+    if names_m & names_e or (agree and agree == len(m.figures) and not (names_m and names_e)):
         return True
+    if latest and not names_m and not m.figures and m.date is None and not ev.side:
+        return True  # "Pakistan's army claimed that the attacks …": who stands behind the event just told
     return bool(side and side == ev.side and (m.date is None or m.date == ev.date))
 
 
@@ -511,7 +522,7 @@ def _add(ev: Event, m: Mention, context_date) -> None:
             ev.figures[key] = f
     if m.background_cue and len(ev.mentions) == 1:
         ev.background = True
-    if not ev.kind or ev.kind == "clash" and m.kind != "clash" and len(ev.mentions) == 1:
+    if ev.kind in ("", "other"):
         ev.kind = m.kind
 
 
@@ -519,6 +530,7 @@ def _events(mentions: list[Mention], published: date) -> list[Event]:
     events: list[Event] = []
     context = None
     context_background = False
+    last_event: Event | None = None
     open_by_para: dict[int, Event] = {}
     for m in mentions:
         if m.date is None and not m.places and not m.figures and m.claimant is None and not events:
@@ -529,11 +541,13 @@ def _events(mentions: list[Mention], published: date) -> list[Event]:
             target = cur
         else:
             for ev in reversed(events):
-                if ev is not cur and _compatible(ev, m, same_para=False):
+                if ev is not cur and _compatible(ev, m, same_para=False, latest=ev is last_event):
                     target = ev
                     break
         if target is None:
             target = Event()
+            if last_event is not None and cl.side(m.claimant) and last_event.side != cl.side(m.claimant):
+                target.version_of = last_event  # another side's version of what was just told
             # a second version inside one sentence takes the sentence's places and date
             if (
                 cur is not None
@@ -553,13 +567,17 @@ def _events(mentions: list[Mention], published: date) -> list[Event]:
         if target.date is None:
             target.date = context or ((m.statement_date,) * 2 if m.statement_date else (published, published))
         context_background = target.background
-        context = target.date if m.date is not None else (context or target.date)
+        last_event = target
+        context = target.date if (m.date is not None or target.own_date) else (context or target.date)
         open_by_para[m.para] = target
     return events
 
 
 def _keep(ev: Event) -> bool:
-    return bool(ev.places or ev.figures or ev.own_date)
+    """An event needs a place, a figure or a date of its own, or to be a counter-claim about one that has."""
+    if ev.places or ev.figures or ev.own_date:
+        return True
+    return ev.version_of is not None and ev.version_of is not ev and _keep(ev.version_of)
 
 
 def _event_type(ev: Event) -> tuple[str, str]:
@@ -693,3 +711,53 @@ def extract(text: str, published: date, outlet: str | None = None, *, charter=No
     if outlet:
         result["outlet"] = outlet
     return result
+
+
+# --- files -------------------------------------------------------------------------------------------------------
+
+
+def extract_file(path, published: date, outlet: str | None = None, *, charter=None) -> dict[str, Any]:
+    """`extract` on an article file; InputError (with the file's name) for an empty, binary, undecodable or
+    non-English file."""
+    from pathlib import Path
+
+    from .text import decode
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return extract(decode(data), published, outlet, charter=charter, article=path.name)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def render_text(result: dict[str, Any]) -> str:
+    """A readable listing of one article's extracted events."""
+
+    def fig(v):
+        return (
+            "-"
+            if v is None
+            else (f"{v[0]}+" if v[1] is None else str(v[0]) if v[0] == v[1] else f"{v[0]}-{v[1]}")
+        )
+
+    lines = [
+        f"{result['article'] or '(text)'}  published {result['published']}  {len(result['events'])} events"
+    ]
+    for i, e in enumerate(result["events"]):
+        span = e["date_start"] if e["date_start"] == e["date_end"] else f"{e['date_start']}..{e['date_end']}"
+        lines += [
+            f"#{i} {span} (prec {e['date_prec']})  {', '.join(e['locations']) or 'no place'}  [{e['country'] or '?'}]"
+            f"{'  BACKGROUND' if e['background'] else ''}",
+            f"   {e['event_type']} / {e['sub_event_type']}  actors: {', '.join(e['actors']) or '-'}  "
+            f"claimant: {e['claimant']}",
+            "   killed "
+            + " ".join(f"{c}={fig(e['killed'][c])}" for c in CATEGORIES)
+            + "  injured "
+            + " ".join(f"{c}={fig(e['injured'][c])}" for c in CATEGORIES),
+            f"   {e['summary']}",
+        ]
+    return "\n".join(lines) + "\n"

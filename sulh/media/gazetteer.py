@@ -163,7 +163,8 @@ def build(charter) -> Gazetteer:
     def add(name: str, place: Place, aliases=()):
         old = places.get(name)
         # one name for a province and its district of the same name (Kabul, Khost): keep the more precise
-        if old is None or RANK[place.kind] < RANK[old.kind]:
+        # a bare "Khost" or "Kandahar" in the press is the province unless the text says "district"
+        if old is None or (RANK[place.kind] < RANK[old.kind] and old.kind != "province"):
             places[name] = place
         for variant in (name, *aliases):
             if variant:

@@ -220,7 +220,9 @@ def sentences(p: Span) -> list[Span]:
 
 # a clause that brings a second version or a second event: "…, while the Taliban said …", "…; Pakistan's
 # military said …"
-_CLAUSE = re.compile(r";\s+|,\s+(?=(?:while|whereas)\s)|,\s+and\s+(?=[A-Z])")
+_CLAUSE = re.compile(
+    r";\s+|,\s+(?=(?:while|whereas)\s)|,\s+and\s+(?=[A-Z][\w’']*(?:\s+[A-Za-z]+)?\s+(?:later|also|then|\w+ed)\b)"
+)
 
 
 def clauses(s: Span) -> list[Span]:
