@@ -51,7 +51,8 @@ TRIGGER = re.compile(
 )
 MODAL = re.compile(
     r"\b(?:could|would|might|may|if|unless|threat(?:en\w*)?|warn\w*|risk\w*|prevent\w*|avoid|future|"
-    r"possible|potential\w*|likely|vow\w*|to\s+stop|to\s+halt|to\s+curb|against\s+any|demand\w*)\b",
+    r"possible|potential\w*|likely|vow\w*|to\s+stop|to\s+halt|to\s+curb|to\s+launch|to\s+carry\s+out|"
+    r"against\s+any|demand\w*)\b",
     re.I,
 )
 AGGREGATE = re.compile(
@@ -252,6 +253,7 @@ def find_figures(text: str, offset: int, skip: list[tuple[int, int]]) -> list[Fi
                 category = out[-1].category
             else:
                 nouns = list(ANY_NOUN.finditer(text[:s]))
+                nouns = [n for n in nouns if s - n.end() <= 60]  # a noun near enough to be what is counted
                 if nouns:
                     category = _category(text[max(0, nouns[-1].start() - 20) : nouns[-1].start()],
                                          nouns[-1].group(0), before)  # fmt: skip
@@ -275,7 +277,7 @@ def find_figures(text: str, offset: int, skip: list[tuple[int, int]]) -> list[Fi
                 continue
         end = noun_end
         # "nine children and a woman": one more of the same category
-        extra = re.match(r"^\s+and\s+(?:a|an|one)\s+(?:\w+\s+)?(\w+)\b", text[noun_end:])
+        extra = re.match(r"^\s+and\s+(?:a|an|one)\s+(?:\w+\s+)??(\w+)\b", text[noun_end:])
         if extra and _category("", extra.group(1), "") == category:
             value = nb.add(value, (1, 1))
             end = noun_end + extra.end()
@@ -344,6 +346,10 @@ def _place_ok(text: str, m: gz.Mention, offset: int) -> bool:
     locative = bool(re.search(r"\b(?:in|at|near|on|across|into|inside|outside|around|opposite|facing|over|of|"
                               r"including|hit|struck|bombed|shelled)\s+(?:the\s+)?(?:[A-Za-z’'-]+\s+){0,4}?$|"
                               r"capital,\s+$|,\s+$|\band\s+$|\(\s*$", before, re.I))  # fmt: skip
+    if re.match(
+        r"^\s+(?:explosions?|blasts?|attacks?|bombings?|strikes?|shelling|clash(?:es)?)\b", after, re.I
+    ):
+        return True  # "the Kabul blasts"
     if m.place.name in CAPITALS or m.place.kind == "province":
         if re.match(r"^(?:'s|’s)", after) and m.place.name in CAPITALS:
             return False
@@ -351,7 +357,8 @@ def _place_ok(text: str, m: gz.Mention, offset: int) -> bool:
             return False
     # "Islamabad said", "Kabul's delegation": a government, not a place
     return locative or not re.match(
-        r"^(?:'s|’s)?\s+(?:said|says|denied|denies|dismissed|rejected|accused|blamed|wants|expected|replied|"
+        r"^(?:'s|’s)?\s+(?:said|says|denied|denies|dismissed|rejected|accused|accuses|alleges|alleged|blamed|"
+        r"blames|wants|expected|replied|"
         r"responded|told|has|had|is|was|maintained|insists|quarrel|demand|government|regime|delegation|team|"
         r"authorities|side)\b",
         after,

@@ -1,4 +1,5 @@
-"""`sulh media evaluate` and `sulh media score`: the report in both formats, exit status 2 with no extractor,
+"""`sulh media evaluate` and `sulh media score`: the report in both formats, the extractor run without
+--predictions (exit status 2 when there are no articles),
 and a clear error naming the file and the field for bad input."""
 
 import io
@@ -37,18 +38,31 @@ def test_evaluate_with_predictions_text_and_json(dev, tmp_path):
     assert json.loads(run("score", str(dev / "labels"), str(preds), "--format", "json")) == report
 
 
-def test_without_predictions_there_is_no_extractor_yet(dev):
-    with pytest.raises(CommandError, match=r"^no extractor yet: give --predictions DIR$") as info:
+def test_without_predictions_the_extractor_runs(dev):
+    report = json.loads(run("evaluate", str(dev), "--format", "json"))
+    assert report["predictions"] == "(the extractor)"
+    assert report["events"]["labelled_news_found"] == 1
+    assert report["fields"]["killed.soldiers"]["correct"] == 1
+
+
+def test_without_predictions_or_articles_exit_2(dev):
+    import shutil
+
+    shutil.rmtree(dev / "articles")
+    with pytest.raises(CommandError, match=r"cannot extract: .*articles is missing") as info:
         run("evaluate", str(dev))
     assert info.value.returncode == 2
 
 
 def test_exit_status_from_the_console(dev):
+    import shutil
+
+    shutil.rmtree(dev / "articles")
     proc = subprocess.run(  # noqa: S603 -- our own command
         [sys.executable, "-m", "sulh.cli", "media", "evaluate", str(dev)], capture_output=True, text=True
     )
     assert proc.returncode == 2
-    assert "no extractor yet: give --predictions DIR" in proc.stderr
+    assert "cannot extract" in proc.stderr
     proc = subprocess.run(  # noqa: S603 -- our own command
         [sys.executable, "-m", "sulh.cli", "media", "score", str(dev / "labels"), str(dev / "x")],
         capture_output=True,
