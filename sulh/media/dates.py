@@ -231,8 +231,17 @@ def _resolve(name: str, m: re.Match, published: date) -> tuple[date, date] | Non
     return None
 
 
+# a text with none of these holds no date expression: skip the patterns (most sentences)
+_GATE = re.compile(
+    r"\d|day\b|night|week|month|year|today|tonight|overnight|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec",
+    re.I,
+)
+
+
 def find_dates(text: str, published: date) -> list[DateMention]:
     """Every date expression in `text`, resolved, in text order; overlapping matches: the earlier pattern."""
+    if not _GATE.search(text):
+        return []
     taken: list[tuple[int, int]] = []
     out = []
     for name, rx in PATTERNS:
