@@ -9,7 +9,7 @@ PORT ?= 8000
 # PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
 SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-commitments bench-peers clean messages
+.PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-commitments bench-media bench-peers clean messages
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
@@ -57,6 +57,7 @@ bench: setup bench-peers
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.hotline
 	$(BIN)/python -m bench.commitments
+	$(BIN)/python -m bench.media
 
 # The ledger benchmark alone (appends, proofs, verification at 10^6 entries; pymerkle as a peer):
 # `make bench-ledger BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--entries 200000 --db sqlite" and so on.
@@ -72,6 +73,10 @@ bench-hotline: setup
 # `make bench-commitments BENCH_ARGS="--quick"` for a smoke run, BENCH_ARGS="--db sqlite --obligations 2000" and so on.
 bench-commitments: setup
 	$(BIN)/python -m bench.commitments $(BENCH_ARGS)
+
+# Media extraction: the dev set's figures, articles/s and memory (needs ../shared/eval/media-dev).
+bench-media: setup
+	$(BIN)/python -m bench.media $(BENCH_ARGS)
 
 # Benchmark peers (pymerkle, GPLv3): installed into the venv for the benchmarks only, never a Sulh dependency.
 bench-peers: setup
