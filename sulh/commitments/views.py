@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from sulh.charter.loader import get_charter
 from sulh.core.errors import DomainError, NotFound
+from sulh.core.forms import DomainErrorsMixin
 
 from . import record, services
 from .models import ObligationKind, ObligationState, VerifiedBy
@@ -36,12 +37,6 @@ def _may_enter(user) -> bool:
 
 def _ids(text: str) -> list[str]:
     return [t for t in re.split(r"[\s,;]+", text or "") if t]
-
-
-class DomainErrorsMixin:
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = (exc.field or "").split(".")[0]
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class AgreementForm(DomainErrorsMixin, forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sulh.core.errors import DomainError, NotFound
+from sulh.core.forms import DomainErrorsMixin
 from sulh.geo.services import layers_geojson
 from sulh.incidents.templatetags.sulh_console import localised
 
@@ -27,7 +28,7 @@ def _refused(request):
                   status=403)  # fmt: skip
 
 
-class StatusForm(forms.Form):
+class StatusForm(DomainErrorsMixin, forms.Form):
     mode = forms.ChoiceField(label=gettext_lazy("For"), widget=forms.RadioSelect)
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Status.choices, widget=forms.RadioSelect)
     effective_at = forms.DateTimeField(
@@ -68,9 +69,7 @@ class StatusForm(forms.Form):
         if "travel" not in served:
             del self.fields["people_waiting"]
 
-    def add_domain_error(self, exc: DomainError) -> None:
-        name = {"evidence_ids": "evidence"}.get((exc.field or "").split(".")[0], exc.field)
-        self.add_error(name if name in self.fields else None, exc.message)
+    field_map = {"evidence_ids": "evidence"}
 
 
 def _status_rows(states):

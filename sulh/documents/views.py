@@ -12,15 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sulh.core.errors import DomainError, NotFound
+from sulh.core.forms import DomainErrorsMixin
 
 from . import services
 from . import text as doctext
 from .models import DocumentKind, VersionState
-
-
-class DomainErrorsMixin:
-    def add_domain_error(self, exc: DomainError) -> None:
-        self.add_error(exc.field if exc.field in self.fields else None, exc.message)
 
 
 class DraftForm(DomainErrorsMixin, forms.Form):

@@ -13,15 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sulh.core.errors import DomainError, NotFound
+from sulh.core.forms import DomainErrorsMixin
 
 from . import services
 from .models import AgeBand, ExchangeState, Sex
 from .visibility import may_open, may_witness, org_of, speaks_for, visible_exchanges
-
-
-class DomainErrorsMixin:
-    def add_domain_error(self, exc: DomainError) -> None:
-        self.add_error(exc.field if exc.field in self.fields else None, exc.message)
 
 
 class OpenForm(DomainErrorsMixin, forms.Form):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from sulh.charter.loader import get_charter
 from sulh.commitments.models import ObligationKind, VerifiedBy
 from sulh.core.errors import DomainError, NotFound
+from sulh.core.forms import DomainErrorsMixin
 from sulh.incidents.templatetags.sulh_console import localised
 
 from . import services
@@ -34,12 +35,6 @@ def _level_choices():
 
 def _org_choices():
     return [(code, code) for code in services.attendable_orgs()]
-
-
-class DomainErrorsMixin:
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = (exc.field or "").split(".")[0]
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class ScheduleForm(DomainErrorsMixin, forms.Form):
