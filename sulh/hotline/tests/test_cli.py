@@ -15,12 +15,10 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -33,6 +31,7 @@ from sulh.deadlines import services as deadlines
 from sulh.deadlines.models import Deadline
 from sulh.hotline import services
 from sulh.hotline.cli import _matches, format_event, sse_frames
+from sulh.hotline.tests.live_server import ServeProcess, free_port, sulh_command
 
 ROOT = Path(__file__).resolve().parents[3]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -63,20 +62,12 @@ print(json.dumps(tokens))
 """
 
 
-def _sulh() -> list[str]:
-    exe = VENV_BIN / "sulh"
-    return [str(exe)] if exe.exists() else [str(VENV_BIN / "python"), "-m", "sulh.cli"]
+_sulh = sulh_command
 
 
 def _python() -> str:
     exe = VENV_BIN / "python"
     return str(exe) if exe.exists() else "python3"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pg_admin_url() -> str:
@@ -109,7 +100,7 @@ class Server:
             DJANGO_SETTINGS_MODULE="sulh.settings", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         )  # fmt: skip
         self.pg_db = None
-        self.proc: subprocess.Popen | None = None
+        self.server: ServeProcess | None = None
 
     def start(self) -> Server:
         if self.db == "postgres":
@@ -122,31 +113,13 @@ class Server:
             self.env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + self.pg_db))
         self._run(*_sulh(), "migrate", "--noinput")
         self.tokens = json.loads(self._run(_python(), "-c", SETUP, stdin=json.dumps(HOLDERS)).stdout)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(self.dir / "server.log", "w")  # noqa: SIM115 -- closed in stop()
-        # --no-ticker: no deadline fires behind the tests' backs (they are minutes away anyway).
-        self.proc = subprocess.Popen(  # noqa: S603 -- our own command
-            [*_sulh(), "serve", "--no-ticker", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        limit = time.monotonic() + 60
-        while time.monotonic() < limit:
-            assert self.proc.poll() is None, (self.dir / "server.log").read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("sulh serve did not answer in 60 s")
+        self.server = ServeProcess(self.env, self.dir).start()
+        self.port, self.url = self.server.port, self.server.url
+        return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            # The group of the server started above, and only it; a scratch database needs no clean shutdown.
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        if getattr(self, "log", None) is not None:
-            self.log.close()
+        if self.server is not None:
+            self.server.stop()  # a scratch database needs no clean shutdown
         if self.pg_db:
             import psycopg
 
@@ -298,7 +271,7 @@ def test_refusals_print_the_reason_and_exit_1_unreachable_exits_2(server):
                   "--lat", "31", "--lon", "66.4", "--starts-at", "2030-01-01T10:00", "--ends-at", "2030-01-01T11:00", "x")  # fmt: skip
     assert p.returncode == 1 and "say which zone" in p.stderr
     # Nobody answers at that address: exit 2, and send says how to retry safely.
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     p = server.hl("pak_s2", "inbox", url=dead)
     assert p.returncode == 2 and f"cannot reach {dead}" in p.stderr
     p = server.hl(

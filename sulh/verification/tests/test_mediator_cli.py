@@ -11,17 +11,15 @@ import io
 import json
 import os
 import shutil
-import signal
-import socket
 import stat
 import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sulh.hotline.tests.live_server import ServeProcess, free_port, sulh_command
 from sulh.verification import mediator_cli
 from sulh.verification.mediator_cli import Mismatch, check_statement
 
@@ -63,15 +61,7 @@ print(json.dumps({"tokens": tokens, "findings": ids}))
 """
 
 
-def _sulh() -> list[str]:
-    exe = VENV_BIN / "sulh"
-    return [str(exe)] if exe.exists() else [str(VENV_BIN / "python"), "-m", "sulh.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_sulh = sulh_command
 
 
 class Server:
@@ -90,7 +80,7 @@ class Server:
             SULH_DATA_DIR=str(tmp / "data"), SULH_ALLOWED_HOSTS="127.0.0.1,localhost", SULH_LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="sulh.settings", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         )  # fmt: skip
-        self.proc: subprocess.Popen | None = None
+        self.server: ServeProcess | None = None
 
     def run(
         self, *cmd: str, stdin: str | None = None, env: dict | None = None
@@ -106,29 +96,13 @@ class Server:
         assert p.returncode == 0, p.stderr[-3000:]
         made = json.loads(p.stdout)
         self.tokens, self.findings = made["tokens"], made["findings"]
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(self.dir / "server.log", "w")  # noqa: SIM115 -- closed in stop()
-        self.proc = subprocess.Popen(  # noqa: S603 -- our own command
-            [*_sulh(), "serve", "--no-ticker", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        limit = time.monotonic() + 60
-        while time.monotonic() < limit:
-            assert self.proc.poll() is None, (self.dir / "server.log").read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("sulh serve did not answer in 60 s")
+        self.server = ServeProcess(self.env, self.dir).start()
+        self.port, self.url = self.server.port, self.server.url
+        return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group of the server started above, and only it
-            self.proc.wait(timeout=10)
-        if getattr(self, "log", None) is not None:
-            self.log.close()
+        if self.server is not None:
+            self.server.stop()
 
     def home(self, user: str) -> Path:
         """Each mediator's own machine: a HOME of their own, where the key's default place is."""
@@ -381,6 +355,6 @@ def test_refusals_exit_1_with_the_servers_reason_unreachable_exits_2(server):
     p = server.mediator("nobody", "show", fid)
     assert p.returncode == 1 and "refused (HTTP 401)" in p.stderr
     # Nobody answers at that address: 2, retrying may help.
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     p = server.mediator("qat_lead", "show", fid, url=dead)
     assert p.returncode == 2 and f"cannot reach {dead}" in p.stderr
