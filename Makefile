@@ -8,6 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL for the second half of the test run; CI has one on 127.0.0.1:5432 (trust auth).
 SULH_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# The embedding model of media linking runs on PyTorch's CPU build, installed before the project so that pip does
+# not pull a CUDA build (several GB) to satisfy `torch>=2.2`. This release's CPU wheel lies on the CI machines' disk;
+# elsewhere set e.g. TORCH='torch --index-url https://download.pytorch.org/whl/cpu'.
+TORCH ?= torch==2.13.0
 
 .PHONY: run test setup lint test-sqlite test-postgres bench bench-ledger bench-hotline bench-commitments bench-media bench-peers clean messages
 
@@ -15,6 +19,7 @@ $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq >/dev/null; apt-get install -y -qq gettext >/dev/null; } || echo "note: gettext (msgfmt) not installed: the console stays in English"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
