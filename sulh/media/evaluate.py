@@ -43,9 +43,19 @@ The rules (README, "Scoring"), and how each is read here:
   Strings (locations, event types, claimants) are compared after trimming, collapsing inner white space and
   case folding: "north waziristan" equals "North Waziristan", but variant spellings ("Kuram" for "Kurram") do
   not: the extractor must give the gazetteer's name.
-* **Linking accuracy** is not computed: the labels carry no linking ground truth (no field says which events,
-  across articles, are the same incident, nor which register incident an event belongs to), so there is
-  nothing to score a linker against. The report says so instead of giving a number.
+* **Linking.** Which events, across all articles, are the same incident. Ground truth, first found of: an
+  `incident` key on each label event; a sidecar file (`--incidents FILE`, JSON ``{"NAME.json": [key or null
+  per label event, in order]}``; keys starting with "_" are comments); else a rule derived from the labels (two
+  label events are one incident when they match by the README's rule: spans overlap and a location in common,
+  or neither has one, across articles too; the groups are closed transitively). A null key means "not one
+  incident" (e.g. a series of strikes recalled together): that event takes no part. The prediction is an
+  incident or group key per extracted event (null or absent: not grouped, e.g. background events): from the
+  predictions' `incident` keys, or from the linker when the extractor is run.
+  The scored items are the one-to-one matched pairs (above) whose labelled event has a key and whose
+  extracted event a group; over every unordered pair of such items across the whole set, "same incident" by
+  the ground truth against "same group" by the prediction gives TP, FP, FN, TN, and
+  **pairwise precision** = TP / (TP + FP), **recall** = TP / (TP + FN), **F1** their harmonic mean, and
+  **linking accuracy** = (TP + TN) / all pairs: the fraction of pairs of matched events decided correctly.
 """
 
 from __future__ import annotations
@@ -62,8 +72,12 @@ CATEGORIES = ("soldiers", "militants", "civilians")
 FIGURES = tuple(f"{kind}.{cat}" for kind in ("killed", "injured") for cat in CATEGORIES)
 FIELDS = ("date", "location", "event_type", "sub_event_type", *FIGURES, "claimant", "background")
 LINKING_NOTE = (
-    "not computed: the labels carry no linking ground truth (no field groups events across articles into "
-    "incidents or names a register incident), so there is nothing to score linking against"
+    "not computed: the predictions carry no incident or group per event (run the extractor and linker on the "
+    "articles, or save an \"incident\" key per event)"
+)
+DERIVED_RULE = (
+    "derived from the labels: two label events are one incident when their date spans overlap and they share "
+    "a location (or neither has one), across articles; closed transitively"
 )
 
 Range = tuple[int, int | None]
@@ -90,6 +104,8 @@ class Event:
     figures: dict[str, Range | None]  # "killed.soldiers" -> (low, high) or None
     background: bool
     place: str = ""  # the first location as written, for the report
+    incident: str | None = None  # the event's "incident" key, when the file gives one
+    has_incident: bool = False
 
     def describe(self) -> str:
         span = self.start.isoformat() if self.start == self.end else f"{self.start}..{self.end}"
@@ -192,7 +208,7 @@ def parse_event(path: Path | str, i: int, raw: Any) -> Event:
     if not isinstance(raw["background"], bool):
         raise LabelError(path, f"{where}.background", f"expected true or false, got {raw['background']!r}")
     summary = _opt_str(path, f"{where}.summary", raw.get("summary")) or ""
-    for key in ("country",):
+    for key in ("country", "incident"):
         _opt_str(path, f"{where}.{key}", raw.get(key))
     if (
         "date_prec" in raw
@@ -216,6 +232,8 @@ def parse_event(path: Path | str, i: int, raw: Any) -> Event:
         figures=figures,
         background=raw["background"],
         place=" ".join(locations[0].split()) if locations else "",
+        incident=raw.get("incident"),
+        has_incident="incident" in raw,
     )
 
 
@@ -454,9 +472,13 @@ def score(
     *,
     labels_dir: str = "",
     predictions_dir: str = "",
+    incidents: Keys | None = None,
+    groups: Keys | None = None,
 ) -> dict[str, Any]:
     """Score predictions against labels (both by file name). Every label file needs a prediction file and
-    every prediction file a label file; a prediction's `article` must name the label's article."""
+    every prediction file a label file; a prediction's `article` must name the label's article. Linking is
+    scored against the ground truth (truth_keys, with `incidents` the sidecar) when the predictions have
+    groups: `groups`, or their own "incident" keys."""
     missing = sorted(set(labels) - set(predictions))
     if missing:
         raise LabelError(
@@ -508,18 +530,150 @@ def score(
         # recall is "any match", so one extracted event can find two competing claims about one incident)
         "labelled_news_paired": total("labelled_news_paired"),
         "fields": fields,
-        "linking": {"accuracy": None, "note": LINKING_NOTE},
+        "linking": _linking(articles, labels, predictions, incidents, groups),
         "articles": articles,
     }
 
 
-def evaluate_dirs(labels_dir: Path | str, predictions_dir: Path | str) -> dict[str, Any]:
+def _linking(articles, labels, predictions, incidents, groups) -> dict[str, Any]:
+    groups = groups if groups is not None else predicted_keys(predictions)
+    if groups is None:
+        return {"accuracy": None, "note": LINKING_NOTE}
+    truth, source = truth_keys(labels, incidents)
+    return score_linking(articles, truth, groups, source)
+
+
+def evaluate_dirs(
+    labels_dir: Path | str, predictions_dir: Path | str, *, incidents: Path | str | None = None
+) -> dict[str, Any]:
+    labels = load_dir(labels_dir)
     return score(
-        load_dir(labels_dir),
+        labels,
         load_dir(predictions_dir),
         labels_dir=str(labels_dir),
         predictions_dir=str(predictions_dir),
+        incidents=None if incidents is None else load_incidents(incidents, labels),
     )
+
+
+# --- linking ---------------------------------------------------------------------------------------------------
+
+Keys = dict[str, list[str | None]]  # file name -> a key (or None) per event, in order
+
+
+def load_incidents(path: Path | str, labels: dict[str, Article]) -> Keys:
+    """The sidecar ground truth: {"NAME.json": [key or null per label event]}; "_…" keys are comments."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelError(path, None, f"cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise LabelError(path, None, f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise LabelError(path, None, "expected a JSON object {\"NAME.json\": [incident key or null, ...]}")
+    out: Keys = {}
+    for name, keys in raw.items():
+        if name.startswith("_"):
+            continue
+        if name not in labels:
+            raise LabelError(path, name, "no label file of that name")
+        n = len(labels[name].events)
+        if not isinstance(keys, list) or len(keys) != n:
+            raise LabelError(path, name, f"expected a list of {n} keys (one per label event), got {keys!r}")
+        if not all(k is None or (isinstance(k, str) and k.strip()) for k in keys):
+            raise LabelError(path, name, "each key must be a non-empty string or null")
+        out[name] = list(keys)
+    missing = sorted(set(labels) - set(out))
+    if missing:
+        raise LabelError(path, missing[0], f"missing: every label file needs its list ({len(missing)} missing)")
+    return out
+
+
+def derived_truth(labels: dict[str, Article]) -> Keys:
+    """Incident keys by the README's match rule applied across articles, closed transitively (union-find)."""
+    items = [(name, e) for name in sorted(labels) for e in labels[name].events]
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if matches(items[i][1], items[j][1]):
+                parent[root(i)] = root(j)
+    out: Keys = {name: [] for name in labels}
+    for i, (name, _) in enumerate(items):
+        out[name].append(f"derived-{root(i)}")
+    return out
+
+
+def truth_keys(labels: dict[str, Article], sidecar: Keys | None = None) -> tuple[Keys, str]:
+    """The linking ground truth and where it came from (said in the report)."""
+    if all(e.has_incident for a in labels.values() for e in a.events) and any(a.events for a in labels.values()):
+        return {n: [e.incident for e in a.events] for n, a in labels.items()}, "the labels' \"incident\" keys"
+    if sidecar is not None:
+        return sidecar, "the --incidents file"
+    return derived_truth(labels), DERIVED_RULE
+
+
+def predicted_keys(predictions: dict[str, Article]) -> Keys | None:
+    """The predictions' own "incident" keys, when any event carries one."""
+    if not any(e.has_incident for a in predictions.values() for e in a.events):
+        return None
+    return {n: [e.incident for e in a.events] for n, a in predictions.items()}
+
+
+def pairwise(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """Pairwise agreement of (truth, prediction) keys: over every unordered pair of items, same incident by the
+    truth against same group by the prediction."""
+    tp = fp = fn = tn = 0
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            same_t, same_p = items[i][0] == items[j][0], items[i][1] == items[j][1]
+            if same_t and same_p:
+                tp += 1
+            elif same_p:
+                fp += 1
+            elif same_t:
+                fn += 1
+            else:
+                tn += 1
+    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+    return {
+        "items": len(items),
+        "pairs": tp + fp + fn + tn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1(precision, recall),
+        "accuracy": ratio(tp + tn, tp + fp + fn + tn),
+    }
+
+
+def score_linking(articles: list[dict[str, Any]], truth: Keys, groups: Keys, truth_source: str) -> dict[str, Any]:
+    """Linking figures over the one-to-one matched pairs of `articles` (score_article's rows)."""
+    items, rows = [], []
+    for a in articles:
+        name = a["file"]
+        for p in a["pairing"]:
+            t = truth.get(name, [])[p["label"]] if p["label"] < len(truth.get(name, [])) else None
+            g = groups.get(name, [])[p["extracted"]] if p["extracted"] < len(groups.get(name, [])) else None
+            if t is not None and g is not None:
+                items.append((t, g))
+                rows.append({"file": name, "label": p["label"], "extracted": p["extracted"], "incident": t, "group": g})
+    out = pairwise(items)
+    out.update(truth=truth_source, events=rows, note=(
+        "over every pair of matched events (labelled event with an incident key, extracted event with a group): "
+        "precision/recall/F1 of 'same incident'; accuracy = pairs decided correctly (same or not) / all pairs"
+    ))
+    return out
 
 
 # --- output ------------------------------------------------------------------------------------------------------
@@ -556,7 +710,7 @@ def render_text(report: dict[str, Any]) -> str:
         out.append(
             f"  {f:17} {row['correct']:>4}/{row['matched']:<4} {_pct(row['correct'], row['matched']):>7}"
         )
-    out += ["", f"Linking accuracy: {report['linking']['note']}.", "", "Per article"]
+    out += ["", *render_linking(report["linking"]), "", "Per article"]
     width = max([len(a["file"]) for a in report["articles"]] + [7])
     out.append(
         f"  {'article':{width}}  news/bg  extr  found  match  prec   rec    F1     pairs  fields right"
@@ -588,6 +742,20 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_linking(lk: dict[str, Any]) -> list[str]:
+    if lk.get("accuracy") is None and "pairs" not in lk:
+        return [f"Linking accuracy: {lk['note']}."]
+    return [
+        f"Linking (same incident, pairwise over {lk['items']} matched events = {lk['pairs']} pairs)",
+        f"  ground truth: {lk['truth']}",
+        f"  precision  {_num(lk['precision'])}  {lk['tp']}/{lk['tp'] + lk['fp']} pairs put together are one incident",
+        f"  recall     {_num(lk['recall'])}  {lk['tp']}/{lk['tp'] + lk['fn']} pairs of one incident put together",
+        f"  F1         {_num(lk['f1'])}",
+        f"  linking accuracy {_num(lk['accuracy'])}  {lk['tp'] + lk['tn']}/{lk['pairs']} pairs decided correctly "
+        "(together or apart)",
+    ]
+
+
 def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
@@ -597,9 +765,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels", type=Path, help="directory of label files (NAME.json)")
     parser.add_argument("predictions", type=Path, help="directory of extracted events, same names and shape")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--incidents", type=Path, help="linking ground truth: {NAME.json: [key or null, ...]}")
     args = parser.parse_args(argv)
     try:
-        report = evaluate_dirs(args.labels, args.predictions)
+        report = evaluate_dirs(args.labels, args.predictions, incidents=args.incidents)
     except LabelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,7 @@
-"""`sulh media extract FILE --published YYYY-MM-DD [--outlet NAME] [--format json|text]`,
+"""`sulh media ingest PATH… --as USER --outlet NAME [--published YYYY-MM-DD] [--url URL] [--language en]`,
+`sulh media feed add URL --outlet NAME --as USER`, `sulh media feed poll|list --as USER`,
+`sulh media feed read FILE --as USER [--outlet NAME]` (intake: sulh.media.intake),
+`sulh media extract FILE --published YYYY-MM-DD [--outlet NAME] [--format json|text]`,
 `sulh media evaluate DIR [--predictions PREDDIR] [--format text|json]` and `sulh media score LABELS PREDICTIONS`.
 
 extract prints the candidate events of one article (sulh.media.extract) in the label shape.
@@ -35,6 +38,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
+        _intake_arguments(sub)
         ex = sub.add_parser("extract", help="print the candidate events of one article (English only)")
         ex.add_argument("file", type=Path)
         ex.add_argument("--published", required=True, help="publication date, YYYY-MM-DD")
@@ -48,12 +52,19 @@ class Command(BaseCommand):
             "--predictions", type=Path, help="directory of extracted events (NAME.json per article)"
         )
         ev.add_argument("--format", choices=("text", "json"), default="text")
+        ev.add_argument(
+            "--incidents",
+            type=Path,
+            help="linking ground truth: JSON {NAME.json: [incident key or null per label event]}",
+        )
         sc = sub.add_parser("score", help="score a predictions directory against a labels directory")
         sc.add_argument("labels", type=Path)
         sc.add_argument("predictions", type=Path)
         sc.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, **opts):
+        if opts["action"] in ("ingest", "feed"):
+            return _Intake(self).run(opts)
         if opts["action"] == "extract":
             return self._extract(opts)
         render = evaluate.render_json if opts["format"] == "json" else evaluate.render_text
@@ -70,9 +81,9 @@ class Command(BaseCommand):
                         f"{labels}: no such directory: {root} must hold labels/ (and articles/)"
                     )
                 if opts["predictions"] is None:
-                    report = self._evaluate_extractor(root, labels)
+                    report = self._evaluate_extractor(root, labels, opts["incidents"])
                 else:
-                    report = evaluate.evaluate_dirs(labels, opts["predictions"])
+                    report = evaluate.evaluate_dirs(labels, opts["predictions"], incidents=opts["incidents"])
             else:
                 report = evaluate.evaluate_dirs(opts["labels"], opts["predictions"])
         except evaluate.LabelError as exc:
@@ -92,23 +103,173 @@ class Command(BaseCommand):
         else:
             self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
-    def _evaluate_extractor(self, root: Path, labels_dir: Path) -> dict:
+    def _evaluate_extractor(self, root: Path, labels_dir: Path, incidents: Path | None = None) -> dict:
+        """Run the extractor on every article, then the linker (sulh.media.linking.group_events) over all the
+        extracted non-background events of the set, and score both."""
+        from sulh.media import linking
         from sulh.media.extract import extract_file
 
         articles = root / "articles"
         if not articles.is_dir():
             raise CommandError(NO_ARTICLES.format(path=articles), returncode=2)
         labels = evaluate.load_dir(labels_dir)
-        predictions = {}
+        sidecar = None if incidents is None else evaluate.load_incidents(incidents, labels)
+        predictions, news = {}, []
         for name, label in labels.items():
             path = articles / Path(label.article).name
             try:
                 raw = extract_file(path, label.published)
+                text = path.read_text(encoding="utf-8")
             except InputError as exc:  # one bad article stops nothing else: it scores as "nothing extracted"
                 print(f"warning: {exc}; scored as no events", file=sys.stderr)
-                raw = {"events": []}
+                raw, text = {"events": []}, ""
             raw = {**raw, "article": label.article, "published": label.published.isoformat()}
             predictions[name] = evaluate.parse_article(f"(extracted) {name}", raw)
+            for j, event in enumerate(raw["events"]):
+                if not event.get("background"):
+                    news.append((name, j, linking.event_features(event, article_text=text, source=name,
+                                                                 label=f"{name} #{j}")))  # fmt: skip
+        group_ids = linking.group_events([f for _, _, f in news])
+        groups = {name: [None] * len(p.events) for name, p in predictions.items()}
+        for (name, j, _), g in zip(news, group_ids, strict=True):
+            groups[name][j] = f"group-{g}"
         return evaluate.score(
-            labels, predictions, labels_dir=str(labels_dir), predictions_dir="(the extractor)"
+            labels,
+            predictions,
+            labels_dir=str(labels_dir),
+            predictions_dir="(the extractor and the linker)",
+            incidents=sidecar,
+            groups=groups,
         )
+
+
+# --- intake: ingest and feed ------------------------------------------------------------------------------------
+
+
+def _intake_arguments(sub) -> None:
+    ing = sub.add_parser("ingest", help="receive article files and folders (.txt, .md, .html) into a desk")
+    ing.add_argument("paths", nargs="+", type=Path)
+    _as_user(ing)
+    ing.add_argument("--outlet", required=True, help="the outlet's name")
+    ing.add_argument("--published", help="publication date, YYYY-MM-DD (else from the page's metadata)")
+    ing.add_argument("--url", default="", help="the article's URL (one article only)")
+    ing.add_argument("--language", help="trust this language (ISO 639-1) instead of identifying it")
+    feed = sub.add_parser("feed", help="RSS/Atom feeds: add, poll, read a feed file, list")
+    fsub = feed.add_subparsers(dest="feed_action", required=True)
+    add = fsub.add_parser("add", help="add a feed URL for the desk to poll")
+    add.add_argument("url")
+    add.add_argument("--outlet", required=True)
+    add.add_argument("--language", default="", help="the feed's language, if known (only en is read)")
+    _as_user(add)
+    _as_user(fsub.add_parser("poll", help="poll the desk's active feeds"))
+    read = fsub.add_parser("read", help="receive the items of a saved feed file once")
+    read.add_argument("file", type=Path)
+    read.add_argument("--outlet", help="the outlet (default: the feed's title)")
+    _as_user(read)
+    _as_user(fsub.add_parser("list", help="the desk's feeds"))
+
+
+def _as_user(parser) -> None:
+    parser.add_argument("--as", dest="username", required=True, metavar="USERNAME",
+                        help="the analyst acting (a user of an organisation's media desk)")  # fmt: skip
+
+
+class _Intake:
+    """The intake subcommands: each prints one line per file or item; refusals go to stderr and make the
+    exit status 1 once everything else is done."""
+
+    def __init__(self, command: BaseCommand):
+        self.out, self.err = command.stdout, command.stderr
+
+    def run(self, opts) -> None:
+        from sulh.core.errors import DomainError
+        from sulh.ledger import services as ledger
+
+        user = self._user(opts["username"])
+        action = opts["action"] if opts["action"] == "ingest" else opts["feed_action"]
+        try:
+            with ledger.acting_as(user):
+                refused = getattr(self, f"_{action}")(user, opts)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        if refused:
+            raise CommandError(refused, returncode=1)
+
+    def _user(self, username: str):
+        from sulh.accounts.models import User
+        from sulh.media import services
+
+        user = User.objects.filter(username=username).select_related("organisation").first()
+        if user is None:
+            raise CommandError(f"no user {username!r}")
+        if not services.can_use_media(user):
+            raise CommandError(f"{username}: the media desk is for analysts and the mediators' verification staff")
+        return user
+
+    def _ingest(self, user, opts) -> str:
+        from sulh.media import intake
+
+        published = _published(opts["published"]) if opts["published"] else None
+        if opts["url"] and (len(opts["paths"]) > 1 or opts["paths"][0].is_dir()):
+            raise CommandError("--url names one article: give a single file with it")
+        outcomes = intake.receive_paths(user, opts["paths"], outlet=opts["outlet"], published_on=published,
+                                        url=opts["url"], language=opts["language"])  # fmt: skip
+        return self._report(outcomes, "files")
+
+    def _report(self, outcomes, what: str) -> str:
+        for o in outcomes:
+            if o.result == "received":
+                a = o.article
+                n = a.candidates.count()
+                note = f" ({a.refusal})" if a.refusal else ""
+                self.out.write(f"{a.code}  {a.status}{note}  {n} candidate{'' if n == 1 else 's'}  {o.name}")
+            elif o.result == "duplicate":
+                self.out.write(f"{o.article.code}  duplicate of {o.article.code} ({o.message})  {o.name}")
+            elif o.result == "skipped":
+                self.out.write(f"skipped  {o.name}: {o.message}")
+            else:
+                self.err.write(f"{o.name}: refused: {o.message}")
+        refused = sum(1 for o in outcomes if o.result == "refused")
+        return f"{refused} of {len(outcomes)} {what} refused" if refused else ""
+
+    def _add(self, user, opts) -> str:
+        from sulh.media import intake
+
+        feed = intake.add_feed(user, opts["url"], opts["outlet"], opts["language"])
+        self.out.write(f"added {feed.url} ({feed.outlet}) for {user.organisation.code}")
+        return ""
+
+    def _poll(self, user, opts) -> str:
+        from sulh.media import intake
+
+        failed = 0
+        polls = intake.poll_feeds(user)
+        if not polls:
+            self.out.write("no active feeds: add one with `sulh media feed add URL --outlet NAME --as USER`")
+        for poll in polls:
+            if poll.status == "failed":
+                failed += 1
+                self.err.write(f"{poll.feed.url}: failed: {poll.error}")
+                continue
+            new = sum(1 for o in poll.outcomes if o.result == "received")
+            self.out.write(f"{poll.feed.url}: {poll.status}, {new} new of {len(poll.outcomes)} items")
+            self._report(poll.outcomes, "items")
+        return f"{failed} of {len(polls)} feeds failed" if failed else ""
+
+    def _read(self, user, opts) -> str:
+        from sulh.media import intake
+
+        return self._report(intake.receive_feed_file(user, opts["file"], outlet=opts["outlet"]), "items")
+
+    def _list(self, user, opts) -> str:
+        from sulh.media import intake
+
+        feeds = list(intake.feeds_of(user))
+        if not feeds:
+            self.out.write("no feeds")
+        for f in feeds:
+            polled = f"{f.last_polled_at:%Y-%m-%d %H:%M}Z" if f.last_polled_at else "never polled"
+            state = "active" if f.active else "paused"
+            error = f"  error: {f.last_error}" if f.last_error else ""
+            self.out.write(f"{f.outlet}  {f.url}  {state}  {polled}  {f.articles.count()} articles{error}")
+        return ""
