@@ -238,13 +238,51 @@ _GATE = re.compile(
 )
 
 
+_MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DIGITS = tuple("0123456789")
+# what each pattern cannot match without (lower case; every tuple needs one of its words): a sentence lacking
+# them skips the pattern, which is most of the cost of finding dates (most sentences name no month or day)
+_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "night_md": (("night",), _MONTH_WORDS, _DIGITS),
+    "night_dm": (("night",), _MONTH_WORDS, _DIGITS),
+    "range_md": (_MONTH_WORDS, _DIGITS),
+    "range_dm": (_MONTH_WORDS, _DIGITS),
+    "md": (_MONTH_WORDS, _DIGITS),
+    "dm": (_MONTH_WORDS, _DIGITS),
+    "part_month": (("early", "mid", "late"), _MONTH_WORDS),
+    "part_rel": (("early", "mid", "late"), ("month",)),
+    "earlier_month": (("month",),),
+    "last_month": (("month",),),
+    "this_month": (("month",),),
+    "earlier_week": (("week",),),
+    "this_week": (("week",),),
+    "last_week": (("week",),),
+    "weekend": (("weekend",),),
+    "month_year": (_MONTH_WORDS, _DIGITS),
+    "month": (_MONTH_WORDS,),
+    "year": (_DIGITS,),
+    "weekday_span": (_DAY_WORDS,),
+    "weekday": (_DAY_WORDS,),
+    "yesterday": (("yesterday",),),
+    "today": (("today", "tonight"),),
+    "last_night": (("night",),),
+    "overnight": (("overnight",),),
+}
+# letters that re.IGNORECASE matches to ASCII letters but str.lower() does not turn into them
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
 def find_dates(text: str, published: date) -> list[DateMention]:
     """Every date expression in `text`, resolved, in text order; overlapping matches: the earlier pattern."""
     if not _GATE.search(text):
         return []
+    low = None if _ODD_CASE.search(text) else text.lower()
     taken: list[tuple[int, int]] = []
     out = []
     for name, rx in PATTERNS:
+        if low is not None and not all(any(w in low for w in ws) for ws in _NEEDS[name]):
+            continue
         for m in rx.finditer(text):
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):

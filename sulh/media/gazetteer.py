@@ -126,39 +126,84 @@ class Mention:
     text: str
 
 
+_WORD = re.compile(r"\w+")
+_JOIN = re.compile(r"[\s\-‐–]*")  # what may stand between the parts of a name
+_MAX_PARTS = 6
+
+
 class Gazetteer:
+    """Finding names by words, not by one regex of every name: a regex alternation of ~800 names is tried at
+    every character of the text (about 4 ms an article); a dictionary probe at the start of each word that
+    can begin a name costs a fraction of that. The matches are the same: whole words, the parts of a name
+    joined by nothing, spaces or hyphens, the longest name where several start at one word."""
+
     def __init__(self, places: dict[str, Place], names: dict[str, str]):
         self.places = places  # gazetteer name -> Place
         self.names = names  # normalised variant -> gazetteer name
-        alts = sorted(names, key=len, reverse=True)
-        body = "|".join(_pattern(v) for v in alts)
-        self._re = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)
-        self._by_pattern = {}
+        # a name with its parts run together ("spinboldak") -> the variants it may be written as
+        self._squeezed_names: dict[str, list[str]] = {}
+        for variant in names:
+            self._squeezed_names.setdefault(variant.replace(" ", ""), []).append(variant)
+        # every beginning of a squeezed name: a word that is none of these cannot start a name
+        self._prefixes = {k[:i] for k in self._squeezed_names for i in range(1, len(k) + 1)}
+        self._patterns: dict[str, re.Pattern] = {}
 
     def lookup(self, text: str) -> Place | None:
         name = self.names.get(normalise(text))
         return self.places.get(name) if name else None
 
+    def _spelled(self, variant: str, raw: str) -> bool:
+        """Whether `raw` writes `variant` part by part (the parts joined by nothing, spaces or hyphens)."""
+        rx = self._patterns.get(variant)
+        if rx is None:
+            rx = self._patterns[variant] = re.compile(_pattern(variant), re.I)
+        return rx.fullmatch(raw) is not None
+
+    def _match(self, text: str, words: list[re.Match], i: int) -> tuple[int, str] | None:
+        """The longest name starting at word i: (index of its last word, the variant it writes)."""
+        key = ""
+        found = None
+        for j in range(i, min(i + _MAX_PARTS, len(words))):
+            if j > i and not _JOIN.fullmatch(text, words[j - 1].end(), words[j].start()):
+                break
+            w = words[j].group(0)
+            key += w.lower() if w.isascii() else normalise(w)
+            if key not in self._prefixes:
+                break
+            variants = self._squeezed_names.get(key)
+            if variants:
+                raw = text[words[i].start() : words[j].end()]
+                spelled = [v for v in variants if self._spelled(v, raw)]
+                if spelled:
+                    found = (j, max(spelled, key=len))
+        return found
+
     def find(self, text: str) -> list[Mention]:
         """Every place named in `text`, with its character span, longest names first where they overlap."""
         out = []
-        for m in self._re.finditer(text):
-            raw = m.group(0)
-            if raw[0].isascii() and raw[0].isalpha() and not raw[0].isupper():
+        words = list(_WORD.finditer(text))
+        prefixes = self._prefixes
+        i = 0
+        while i < len(words):
+            w = words[i].group(0)
+            if (w.lower() if w.isascii() else normalise(w)) not in prefixes:  # most words: no name starts here
+                i += 1
                 continue
-            place = self.lookup(raw)
-            if place is None:  # a spelling with no spaces matched a spaced pattern: normalise harder
-                place = self.lookup(re.sub(r"[\s\-‐–]+", " ", raw)) or self._squeezed(raw)
-            if place is not None:
-                out.append(Mention(place, m.start(), m.end(), raw))
+            hit = self._match(text, words, i)
+            if hit is None:
+                i += 1
+                continue
+            j, variant = hit
+            start, end = words[i].start(), words[j].end()
+            i = j + 1
+            raw = text[start:end]
+            if raw[0].isascii() and raw[0].isalpha() and not raw[0].isupper():
+                continue  # "a tank" is not Tank district
+            place = self.lookup(raw) or self.lookup(re.sub(r"[\s\-‐–]+", " ", raw))
+            if place is None:
+                place = self.places[self.names[variant]]
+            out.append(Mention(place, start, end, raw))
         return out
-
-    def _squeezed(self, raw: str) -> Place | None:
-        key = normalise(raw).replace(" ", "")
-        for variant, name in self.names.items():
-            if variant.replace(" ", "") == key:
-                return self.places[name]
-        return None
 
 
 def _clean(name: str) -> tuple[str, str | None]:

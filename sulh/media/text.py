@@ -131,14 +131,22 @@ _SCRIPTS = [
 ]
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def guess_language(text: str) -> str:
     """'English', or a guess at what else the text is written in (by script, then by stop words)."""
     text = text[:6000]  # enough to tell, and the cost stays flat for long articles
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    # ASCII letters counted by one regex and only the other characters one by one: a loop over every
+    # character was a tenth of the extraction time of an English article
+    ascii_letters = len(_ASCII_LETTER.findall(text))
+    other = [c for c in _NON_ASCII.findall(text) if c.isalpha()]
+    n_letters = ascii_letters + len(other)
+    if not n_letters:
         return "no letters"
     for name, lo, hi in _SCRIPTS:
-        if sum(1 for c in letters if lo <= ord(c) <= hi) > len(letters) * 0.3:
+        if sum(1 for c in other if lo <= ord(c) <= hi) > n_letters * 0.3:
             if name.startswith("Arabic"):
                 if any(c in text for c in "ټډړږښځڅ"):
                     return "Pashto"
@@ -148,8 +156,7 @@ def guess_language(text: str) -> str:
                     return "Persian (Dari)"
                 return "Arabic"
             return name
-    latin = sum(1 for c in letters if c.isascii())
-    if latin < len(letters) * 0.5:
+    if ascii_letters < n_letters * 0.5:
         return "unknown (non-Latin script)"
     words = re.findall(r"[a-zà-ÿçğışöü]+", text.lower())
     if not words:
