@@ -186,7 +186,8 @@ class Gazetteer:
         i = 0
         while i < len(words):
             w = words[i].group(0)
-            if (w.lower() if w.isascii() else normalise(w)) not in prefixes:  # most words: no name starts here
+            # most words: no name starts here
+            if (w.lower() if w.isascii() else normalise(w)) not in prefixes:
                 i += 1
                 continue
             hit = self._match(text, words, i)
