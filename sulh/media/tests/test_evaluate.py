@@ -195,7 +195,7 @@ def test_worked_example_totals(report):
     assert fields["killed.civilians"]["correct"] == 3
     assert fields["injured.civilians"]["correct"] == 4
     assert fields["background"]["correct"] == 3
-    assert report["linking"]["accuracy"] is None and "no linking ground truth" in report["linking"]["note"]
+    assert report["linking"]["accuracy"] is None and "no incident or group" in report["linking"]["note"]
     b = next(x for x in report["articles"] if x["file"] == "b.json")
     assert b["pairing"][0]["extracted"] == 1 and len(b["extracted_unpaired_but_matched"]) == 1
 
@@ -344,3 +344,80 @@ def test_module_main(tmp_path, capsys):
     assert '"precision": 1.0' in capsys.readouterr().out
     assert evaluate.main([str(labels), str(tmp_path / "nope")]) == 1
     assert "nope: no such directory" in capsys.readouterr().err
+
+
+# --- linking -----------------------------------------------------------------------------------------------------
+
+
+def test_pairwise_counts_on_a_small_case():
+    # truth: A A A B ; prediction: 1 1 2 2 -> pairs (6): AA/11 TP, AA/12 FN, AA/12 FN, AB/12 TN, AB/12 TN, AB/22 FP
+    r = evaluate.pairwise([("A", "1"), ("A", "1"), ("A", "2"), ("B", "2")])
+    assert (r["tp"], r["fp"], r["fn"], r["tn"], r["pairs"]) == (1, 1, 2, 2, 6)
+    assert r["precision"] == pytest.approx(1 / 2) and r["recall"] == pytest.approx(1 / 3)
+    assert r["f1"] == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
+    assert r["accuracy"] == pytest.approx(3 / 6)
+    perfect = evaluate.pairwise([("A", "x"), ("A", "x"), ("B", "y")])
+    assert perfect["precision"] == perfect["recall"] == perfect["accuracy"] == 1.0
+    nothing_together = evaluate.pairwise([("A", "1"), ("B", "2")])
+    assert nothing_together["precision"] is None and nothing_together["recall"] is None
+    assert nothing_together["accuracy"] == 1.0
+
+
+def _two_articles():
+    a = article("a", [event("2025-10-25", locations=("Kurram",)), event("2025-10-29", locations=("Bajaur",))])
+    b = article("b", [event("2025-10-25", locations=("Kurram",), claimant="Taliban spokesman")])
+    return {"a.json": parsed_article("a.json", a), "b.json": parsed_article("b.json", b)}
+
+
+def parsed_article(name, raw):
+    return evaluate.parse_article(name, raw)
+
+
+def test_linking_scored_with_a_sidecar_and_groups():
+    labels = _two_articles()
+    sidecar = {"a.json": ["kurram", "bajaur"], "b.json": ["kurram"]}
+    # the linker put all three together: 1 TP (a0-b0), 2 FP (a0-a1, a1-b0)
+    groups = {"a.json": ["g", "g"], "b.json": ["g"]}
+    r = evaluate.score(labels, labels, incidents=sidecar, groups=groups)["linking"]
+    assert (r["items"], r["tp"], r["fp"], r["fn"], r["tn"]) == (3, 1, 2, 0, 0)
+    assert r["truth"] == "the --incidents file" and r["accuracy"] == pytest.approx(1 / 3)
+    # a null key on either side leaves the event out
+    r = evaluate.score(labels, labels, incidents={**sidecar, "a.json": ["kurram", None]}, groups=groups)["linking"]
+    assert (r["items"], r["tp"], r["fp"]) == (2, 1, 0)
+    text = evaluate.render_text(evaluate.score(labels, labels, incidents=sidecar, groups=groups))
+    assert "linking accuracy 0.333  1/3 pairs decided correctly" in text
+
+
+def test_linking_truth_from_label_keys_or_derived_by_rule():
+    labels = _two_articles()
+    derived, source = evaluate.truth_keys(labels)
+    assert "derived from the labels" in source
+    assert derived["a.json"][0] == derived["b.json"][0] != derived["a.json"][1]
+    keyed = {
+        "a": article("a", [{**event("2025-10-25"), "incident": "x"}, {**event("2025-10-29"), "incident": "y"}]),
+        "b": article("b", [{**event("2025-10-25"), "incident": "y"}]),
+    }
+    labels = {f"{n}.json": evaluate.parse_article(f"{n}.json", raw) for n, raw in keyed.items()}
+    truth, source = evaluate.truth_keys(labels, {"a.json": ["q", "q"], "b.json": ["q"]})
+    assert source == "the labels' \"incident\" keys" and truth == {"a.json": ["x", "y"], "b.json": ["y"]}
+    # predictions' own keys are the prediction when no groups are given
+    r = evaluate.score(labels, labels)["linking"]
+    assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (1, 0, 0, 2)
+
+
+def test_incidents_file_errors(tmp_path):
+    labels = _two_articles()
+    bad = tmp_path / "bad.json"
+    for body, needle in [
+        ("[", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"a.json": ["k"], "b.json": ["k"]}', "a list of 2 keys"),
+        ('{"a.json": ["k", 3], "b.json": ["k"]}', "non-empty string or null"),
+        ('{"a.json": ["k", "l"]}', "missing"),
+        ('{"a.json": ["k", "l"], "b.json": ["k"], "c.json": []}', "no label file"),
+    ]:
+        bad.write_text(body)
+        with pytest.raises(evaluate.LabelError, match=needle):
+            evaluate.load_incidents(bad, labels)
+    bad.write_text('{"_about": "a comment", "a.json": ["k", null], "b.json": ["k"]}')
+    assert evaluate.load_incidents(bad, labels) == {"a.json": ["k", None], "b.json": ["k"]}

@@ -137,7 +137,7 @@ class Command(BaseCommand):
             labels,
             predictions,
             labels_dir=str(labels_dir),
-            predictions_dir="(the extractor and the linker)",
+            predictions_dir="(the extractor)",
             incidents=sidecar,
             groups=groups,
         )
