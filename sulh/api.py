@@ -61,6 +61,7 @@ def _mount() -> None:
     api.add_router("/", meetings_router)
     api.add_router("/", documents_router)
     api.add_router("/", intel_router)
+    api.add_router("/", "sulh.media.api.router")
 
 
 _mount()

@@ -34,6 +34,7 @@ urlpatterns = [
     path("meetings/", include("sulh.meetings.urls")),
     path("documents/", include("sulh.documents.urls")),
     path("intel/", include("sulh.intel.urls")),
+    path("media/", include("sulh.media.urls")),
     path("healthz", healthz),
     path("log/checkpoint", views_log.checkpoint, name="log-checkpoint"),
     path("log/tile/<path:path>", views_log.tile, name="log-tile"),
