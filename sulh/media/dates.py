@@ -73,8 +73,28 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ("today", r"\btoday\b|\btonight\b"),
         ("last_night", r"\blast\s+night\b"),
         ("overnight", r"\bovernight\b"),
+        # a day counted from another date ("a day later", "the following day"); resolved by the caller against
+        # the date told before it. "a day after <event>" is not one: there the other event is the reference.
+        (
+            "relative_day",
+            r"\b(?P<count>a|one|two|three|four|five|six|\d)\s+days?\s+(?P<dir>earlier|later)\b|"
+            r"\bthe\s+(?P<dir2>following|next|previous)\s+day\b",
+        ),
     ]
 ]
+_SPOKEN_AFTER = re.compile(
+    r"[^.;,]{0,60}?\b(?:said|says|accused|claimed|told|announced|alleged|reported|confirmed|denied)\b", re.I
+)
+_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def relative_offset(m_text: str) -> int:
+    """Days from the reference date that a relative_day expression stands for (negative: earlier)."""
+    t = m_text.lower().split()
+    if t[0] == "the":
+        return -1 if t[1] == "previous" else 1
+    n = int(t[0]) if t[0].isdigit() else _COUNTS[t[0]]
+    return -n if t[-1] == "earlier" else n
 
 SPEECH = re.compile(
     r"\b(?:said|says|told|announced|confirmed|reported|wrote|stated|added|claimed|accused\s+\w+|tweeted|"
@@ -268,6 +288,7 @@ _NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "today": (("today", "tonight"),),
     "last_night": (("night",),),
     "overnight": (("overnight",),),
+    "relative_day": (("earlier", "later", "following", "next", "previous"),),
 }
 # letters that re.IGNORECASE matches to ASCII letters but str.lower() does not turn into them
 _ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
@@ -287,7 +308,7 @@ def find_dates(text: str, published: date) -> list[DateMention]:
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
-            if name == "overnight":
+            if name in ("overnight", "relative_day"):
                 first = last = None
             else:
                 got = _resolve(name, m, published)
@@ -297,6 +318,8 @@ def find_dates(text: str, published: date) -> list[DateMention]:
             taken.append((s, e))
             before = text[max(0, s - 60) : s]
             statement = bool(SPEECH.search(before)) and name in ("weekday", "today", "yesterday", "md", "dm")
+            if name == "relative_day" and _SPOKEN_AFTER.match(text, e, e + 80):
+                statement = True  # "A day later the ministry accused …": when it was said, not what happened
             out.append(DateMention(s, e, first, last, name, statement))
     return sorted(out, key=lambda d: d.start)
 

@@ -444,6 +444,14 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
                     if d.kind == "overnight":
                         other = next((x.first for x in event_dates if x.first), None)
                         m.date = dt.overnight(other or statement or published)
+                    elif d.kind == "relative_day":
+                        # counted from the date told just before it: in this clause, else the last mention's
+                        before = [x for x in event_dates if x.first and x.end <= d.start]
+                        ref = before[-1].span if before else (out[-1].date if out and out[-1].date else None)
+                        if ref is not None:
+                            off = timedelta(days=dt.relative_offset(text[s.start + d.start : s.start + d.end]))
+                            day = (ref[0] if off.days < 0 else ref[1]) + off
+                            m.date = (day, day) if day <= published else None
                     else:
                         m.date = d.span
                     m.date_span = (s.start + d.start, s.start + d.end)
