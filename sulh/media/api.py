@@ -98,11 +98,17 @@ class IncidentRefOut(Schema):
     title: str
 
 
+class ReasonOut(Schema):
+    feature: str = Field(description="What was compared: time, place, type, casualties, text, proposal …")
+    score: float | None = Field(description="0–1; null when the feature could not be compared")
+    detail: str
+
+
 class ProposalOut(Schema):
     new_incident: bool = Field(description="True: linking proposes a new incident")
     incident: IncidentRefOut | None
     score: float | None
-    reasons: list[str]
+    reasons: list[ReasonOut]
 
 
 class DecisionOut(Schema):

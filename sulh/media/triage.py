@@ -80,7 +80,16 @@ def proposal(candidate: Candidate) -> dict:
     group = candidate.group
     if group is None:
         return {"incident": None, "score": None, "reasons": []}
-    return {"incident": group.incident, "score": group.score, "reasons": list(group.reasons or [])}
+    return {"incident": group.incident, "score": group.score, "reasons": [_reason(r) for r in group.reasons or []]}
+
+
+def _reason(r) -> dict:
+    """Linking's reason ({"feature", "score", "detail", …}); a bare line of text is a detail."""
+    if isinstance(r, dict):
+        score = r.get("score")
+        return {"feature": str(r.get("feature") or ""), "score": score if isinstance(score, int | float) else None,
+                "detail": str(r.get("detail") or "")}  # fmt: skip
+    return {"feature": "", "score": None, "detail": str(r)}
 
 
 def narrative(article_text: str, event: dict) -> str:
