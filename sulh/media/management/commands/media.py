@@ -224,7 +224,7 @@ class _Intake:
                 note = f" ({a.refusal})" if a.refusal else ""
                 self.out.write(f"{a.code}  {a.status}{note}  {n} candidate{'' if n == 1 else 's'}  {o.name}")
             elif o.result == "duplicate":
-                self.out.write(f"{o.article.code}  duplicate of {o.article.code} ({o.message})  {o.name}")
+                self.out.write(f"{o.article.code}  duplicate ({o.message})  {o.name}")
             elif o.result == "skipped":
                 self.out.write(f"skipped  {o.name}: {o.message}")
             else:
