@@ -228,7 +228,7 @@ def decide(request, candidate_id):
     article = candidate.article
     action = request.POST.get("action", "")
     form = CandidateForm(request.POST, prefix=f"c{candidate.seq}", event=candidate.event, user=user)
-    status = 200
+    status, error = 200, ""
     try:
         if action == "reject":
             triage.reject(user, candidate.pk, request.POST.get(f"c{candidate.seq}-reason", ""))
@@ -256,10 +256,13 @@ def decide(request, candidate_id):
         pass
     except DomainError as exc:
         form.add_domain_error(exc)
-        status = exc.status
+        status, error = exc.status, exc.message
     if status != 200:
         if request.htmx:
-            return _render_card(request, article, candidate, form, status)
+            return _render_card(request, article, candidate, form, status, error)
+        candidate.refresh_from_db(fields=["status"])
+        if error and candidate.status != CandidateStatus.PENDING:  # no form left to show it on
+            messages.error(request, error)
         return _article_page(request, article, {candidate.pk: form}, status=status)
     if request.htmx:
         return _render_card(request, article, candidate, None, 200)
@@ -271,10 +274,12 @@ class _Invalid(Exception):
     """The form did not validate: its errors are shown on the card."""
 
 
-def _render_card(request, article, candidate, form, status):
+def _render_card(request, article, candidate, form, status, error=""):
     candidate = next(c for c in _candidates(article) if c.pk == candidate.pk)
     bound = {candidate.pk: form} if form is not None and candidate.status == CandidateStatus.PENDING else None
     card = _cards(request.user, [candidate], bound)[0]
+    if card["form"] is None:  # decided meanwhile: the refusal has no form to sit on
+        card["error"] = error
     response = render(request, "media/_candidate.html", {"card": card, "a": article}, status=status)
     if status == 200:
         response["HX-Trigger"] = "media-decided"  # media.js moves to the next pending candidate
