@@ -362,3 +362,38 @@ def test_ingest_command_refuses_bad_arguments(users, tmp_path):
         code, _, err = run("ingest", str(path), *args)
         assert code != 0 and message in err, (args, err)
     assert snapshot() == before
+
+
+def test_same_bytes_received_at_once_stored_once(users, transactional_db):
+    """Two desks' sessions race on the same bytes: the unique (desk, SHA-256) lets one insert through; the other
+    returns that article (from its pre-check, or by re-reading after its insert failed). Real connections."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
+    analyst = users["pak_analyst"]
+    data = ARTICLE_TEXT.encode()
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def one():
+        try:
+            barrier.wait()
+            results.append(receive(analyst, data))
+        except Exception as exc:  # reported below: the test fails on any
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.created for r in results) == 1
+    assert {r.article.pk for r in results} == {Article.objects.get().pk}
+    assert {r.duplicate for r in results if not r.created} == {"same bytes"}
+    assert LogEntry.objects.filter(kind="media_article.received").count() == 1
