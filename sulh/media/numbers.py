@@ -41,8 +41,10 @@ NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|{WORD_NUMBER})"
 _NUM_RE = re.compile(rf"^{NUMBER}$", re.I)
 
 # a figure: qualifier + number (+ range end), or a vague quantity word
+# word boundaries on both sides: "often" holds "ten", "someone" "one", "F16" and "T-72" are no figures
 FIGURE = re.compile(
     rf"""(?ix)
+    (?<![\w-])
     (?P<fig>
       (?:between\s+(?P<b1>{NUMBER})\s+and\s+(?P<b2>{NUMBER}))
     | (?:(?P<q>at\s+least|no\s+fewer\s+than|not\s+less\s+than|more\s+than|over|upwards\s+of|nearly|almost|

@@ -250,6 +250,24 @@ def test_casualties(sentence, killed, injured):
     assert e["killed"] == {**none, **killed} and e["injured"] == {**none, **injured}
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Militants often target soldiers", "someone shot at the troops", "the lone gunman", "a F16 jet",
+     "Moreover, hundreds gathered", "a T-72 tank", "they were given notice"],
+)  # fmt: skip
+def test_number_words_inside_other_words_are_not_figures(text):
+    # "often" holds "ten", "someone" and "lone" hold "one", "Moreover" holds "over", "notice" holds "not"
+    found = [m.group("fig") for m in numbers.FIGURE.finditer(text) if m.group("n1") or m.group("b1")]
+    assert found == []
+
+
+def test_a_number_word_inside_a_word_adds_no_casualties():
+    for text in ("Militants often attack soldiers in Kurram, and on Tuesday they killed two soldiers there.",
+                 "Attacks on soldiers in Kurram happen often, and two soldiers were killed there on Tuesday."):
+        killed = [e["killed"]["soldiers"] for e in extract(text, date(2025, 10, 15))["events"]]
+        assert killed == [[2, 2]], text
+
+
 def test_ages_times_and_things_are_not_casualties():
     text = "A 24-year-old captain and 20 posts were hit at 6 p.m. in Kurram; six tanks were destroyed."
     for e in extract(text, date(2025, 10, 15))["events"]:
