@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from sulh.incidents.schemas import IncidentIn
 from sulh.media import linking, services
 from sulh.media.extract import extract
 from sulh.media.models import Article, ArticleStatus, CandidateStatus, Decision, DecisionAction
+from sulh.media.tests.helpers import DEV_SET
 
 # Written for these tests in wire-report style: two reports of the 25-26 October fighting, and a different
 # incident the same weekend some 400 km away.
@@ -180,3 +182,30 @@ def test_embed_shapes(texts):
     assert vectors.shape == (len(texts), embeddings.DIM)
     for t, v in zip(texts, vectors, strict=True):
         assert (abs(float(v @ v) - 1.0) < 1e-4) if t else not v.any()
+
+
+# --- the command line on the development set ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not (DEV_SET / "articles").is_dir(), reason="shared/eval/media-dev not present")
+def test_evaluate_reports_linking_with_our_incidents_file(tmp_path):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    sidecar = Path(__file__).resolve().parents[3] / "bench" / "data" / "media-dev-incidents.json"
+    out = io.StringIO()
+    call_command("media", "evaluate", str(DEV_SET), "--incidents", str(sidecar), stdout=out)
+    text = out.getvalue()
+    assert "Linking (same incident, pairwise over" in text and "ground truth: the --incidents file" in text
+    assert "linking accuracy" in text and "pairs decided correctly" in text
+    out = io.StringIO()
+    call_command("media", "evaluate", str(DEV_SET), "--incidents", str(sidecar), "--format", "json", stdout=out)
+    lk = json.loads(out.getvalue())["linking"]
+    assert lk["items"] > 5 and lk["tp"] + lk["fp"] + lk["fn"] + lk["tn"] == lk["pairs"]
+    assert lk["accuracy"] == (lk["tp"] + lk["tn"]) / lk["pairs"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"dev_01.json": []}')
+    with pytest.raises(CommandError, match="dev_01.json"):
+        call_command("media", "evaluate", str(DEV_SET), "--incidents", str(bad), stdout=io.StringIO())
