@@ -259,3 +259,21 @@ def test_narrative_is_the_sentences_the_evidence_touches():
     text = "Lede one. Lede two.\n\nOther paragraph. Its second sentence."
     assert triage.narrative(text, {"evidence": {"event": [[12, 15], [21, 26]]}}) == "Lede two.\n\nOther paragraph."
     assert triage.narrative(text, {"evidence": {}}) == ""
+
+
+def test_after_a_decision_the_group_proposes_the_filed_incident(users):
+    """Linking re-proposes in the decision's transaction: another article's report of the same clash then
+    proposes the incident just filed, and accepting it as proposed attaches it there."""
+    user = users["pak_analyst"]
+    first = make_article(user)
+    second = make_article(user, KURRAM.replace("in the exchange of fire", "in the heavy exchange of fire overnight"),
+                          outlet="The News", url="https://www.thenews.com.pk/2")  # fmt: skip
+    clash1, clash2 = pending(first)[0], pending(second)[0]
+    assert clash1.group_id is not None and clash1.group_id == clash2.group_id
+    d = triage.accept(user, clash1.pk)
+    clash2.refresh_from_db()
+    assert clash2.group.incident == d.incident
+    assert triage.proposal(clash2)["reasons"][0]["feature"] == "decision"
+    d2 = triage.accept(user, clash2.pk, incident=triage.proposal(clash2)["incident"].code)
+    assert d2.action == DecisionAction.ATTACH and d2.proposed_incident == d.incident
+    assert d2.claim.source_name == "ISPR, reported by The News"
