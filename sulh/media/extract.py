@@ -37,7 +37,7 @@ from . import claimants as cl
 from . import dates as dt
 from . import gazetteer as gz
 from . import numbers as nb
-from .text import InputError, clauses, guess_language, paragraphs, sentences, strip_dateline
+from .text import InputError, Span, clauses, guess_language, paragraphs, sentences, strip_dateline
 
 CATEGORIES = ("soldiers", "militants", "civilians")
 
@@ -157,6 +157,7 @@ class Mention:
     figures: list[Figure] = field(default_factory=list)
     background_cue: tuple[int, int] | None = None
     kind: str = ""  # strike | clash | other: for merging
+    clause: str = ""  # the whole clause when it told two events: who fought is said once for both
 
 
 @dataclass
@@ -394,6 +395,47 @@ def _nearest(dates: list, trigger_at: int):
     return min(dates, key=dist) if dates else None
 
 
+JOIN = re.compile(r",?\s+(?:and|while|whereas)\s+", re.I)
+
+
+def _two_events(c: Span, s_start: int, places: list, sent_dates: list, figures: list[Figure]) -> list[Span]:
+    """A clause that tells two events, cut at the "and"/"while" between them: by the README an event is a
+    place and a time, so a second place with a time of its own is a second event.
+
+    * both parts have a place and an event date: "struck Kabul on Thursday and Barmal on Friday";
+    * both have a place and a figure, and the second a day counted from the first: "killed 15 to 20 at
+      Spinboldak early that day, and 25 to 30 more in Kuram a day earlier".
+
+    Two places with figures but one time ("fifteen at Spinwam and ten at Ghaki" the same night, "five soldiers
+    in Angur Adda and Bajaur on Saturday") stay one event, as in the README's own example."""
+    place_at = [x.start for x in places]
+    figure_at = [f.start for f in figures]
+    dated = [(s_start + d.start, d.kind) for d in sent_dates if not d.statement]
+    taken = [(x.start, x.end) for x in places] + [(f.start, f.end) for f in figures]
+    taken += [(s_start + d.start, s_start + d.end) for d in sent_dates]
+
+    def within(points, a, b):
+        return any(a <= x < b for x in points)
+
+    parts, left = [], c.start
+    for j in JOIN.finditer(c.text):
+        at, after = c.start + j.start(), c.start + j.end()
+        if any(a < after and at < b for a, b in taken):
+            continue  # the "and" of "between 15 and 20" or of a date range
+        if not (within(place_at, left, at) and within(place_at, after, c.end)):
+            continue
+        left_dated = within([x for x, _ in dated], left, at)
+        right_dates = [k for x, k in dated if after <= x < c.end]
+        figured = within(figure_at, left, at) and within(figure_at, after, c.end)
+        if (left_dated and right_dates) or (figured and "relative_day" in right_dates):
+            parts.append(Span(left, at, c.text[left - c.start : at - c.start]))
+            left = after
+    if not parts:
+        return [c]
+    parts.append(Span(left, c.end, c.text[left - c.start :]))
+    return parts
+
+
 def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
     out: list[Mention] = []
     paras = paragraphs(text)
@@ -434,40 +476,52 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
                                 for d in cdates)  # fmt: skip
                 if AGGREGATE.search(c.text) and not day_level:
                     continue
-                m = Mention(pi, c.start, c.end, c.text)
-                m.places = [x for x in sentence_places if c.start <= x.start < c.end]
-                m.sentence_places = sentence_places
-                m.statement_date = statement
-                event_dates = [d for d in cdates if not d.statement]
-                d = _nearest(event_dates, c.start - s.start + trig.start())
-                if d is not None:
-                    if d.kind == "overnight":
-                        other = next((x.first for x in event_dates if x.first), None)
-                        m.date = dt.overnight(other or statement or published)
-                    elif d.kind == "relative_day":
-                        # counted from the date told just before it: in this clause, else the last mention's
-                        before = [x for x in event_dates if x.first and x.end <= d.start]
-                        ref = before[-1].span if before else (out[-1].date if out and out[-1].date else None)
-                        if ref is not None:
-                            off = timedelta(days=dt.relative_offset(text[s.start + d.start : s.start + d.end]))
-                            day = (ref[0] if off.days < 0 else ref[1]) + off
-                            m.date = (day, day) if day <= published else None
-                    else:
-                        m.date = d.span
-                    m.date_span = (s.start + d.start, s.start + d.end)
-                if claimant:
-                    m.claimant, m.claimant_span = claimant
                 skip = [(s.start + d.start, s.start + d.end) for d in sent_dates]
-                m.figures = find_figures(c.text, c.start, skip)
-                bg = BACKGROUND.search(c.text)
-                if not bg:
-                    pp = PLUPERFECT.search(c.text)
-                    if pp and not REPORTED.search(s.text) and not day_level:
-                        bg = pp
-                if bg:
-                    m.background_cue = (c.start + bg.start(), c.start + bg.end())
-                m.kind = _kind(c.text)
-                out.append(m)
+                # figures over the whole clause: "and 25 to 30 more" takes its category from the figure before
+                clause_figures = find_figures(c.text, c.start, skip)
+                parts = _two_events(c, s.start, sentence_places, sent_dates, clause_figures)
+                for part in parts:
+                    m = Mention(pi, part.start, part.end, part.text)
+                    m.places = [x for x in sentence_places if part.start <= x.start < part.end]
+                    m.sentence_places = sentence_places
+                    m.statement_date = statement
+                    pdates = [d for d in cdates if part.start - s.start <= d.start < part.end - s.start]
+                    event_dates = [d for d in pdates if not d.statement]
+                    ptrig = TRIGGER.search(part.text)
+                    trig_at = part.start - s.start + (ptrig.start() if ptrig else 0)
+                    d = _nearest(event_dates, trig_at)
+                    if d is not None:
+                        if d.kind == "overnight":
+                            other = next((x.first for x in event_dates if x.first), None)
+                            m.date = dt.overnight(other or statement or published)
+                        elif d.kind == "relative_day":
+                            # counted from the date told just before it: in this clause, else the last
+                            # mention's; after a split-off event with no date of its own, the statement's day
+                            # (which that event's date then is too)
+                            before = [x for x in event_dates if x.first and x.end <= d.start]
+                            ref = before[-1].span if before else (out[-1].date if out and out[-1].date else None)
+                            if ref is None and statement and len(parts) > 1 and part is not parts[0]:
+                                ref = (statement, statement)
+                            if ref is not None:
+                                off = timedelta(days=dt.relative_offset(text[s.start + d.start : s.start + d.end]))
+                                day = (ref[0] if off.days < 0 else ref[1]) + off
+                                m.date = (day, day) if day <= published else None
+                        else:
+                            m.date = d.span
+                        m.date_span = (s.start + d.start, s.start + d.end)
+                    if claimant:
+                        m.claimant, m.claimant_span = claimant
+                    m.figures = [f for f in clause_figures if part.start <= f.start < part.end]
+                    bg = BACKGROUND.search(part.text)
+                    if not bg:
+                        pp = PLUPERFECT.search(part.text)
+                        if pp and not REPORTED.search(s.text) and not day_level:
+                            bg = pp
+                    if bg:
+                        m.background_cue = (part.start + bg.start(), part.start + bg.end())
+                    m.kind = _kind(part.text if ptrig else c.text)
+                    m.clause = c.text if len(parts) > 1 else ""
+                    out.append(m)
     return out
 
 
@@ -701,7 +755,7 @@ def extract(text: str, published: date, outlet: str | None = None, *, charter=No
         event_type, sub = _event_type(ev)
         first, last = ev.date or (published, published)
         civ = any(k[1] == "civilians" for k in ev.figures)
-        all_text = " ".join(m.text for m in ev.mentions)
+        all_text = " ".join(m.clause or m.text for m in ev.mentions)
         evidence: dict[str, list] = {"event": [[m.start, m.end] for m in ev.mentions]}
         if ev.date_span:
             evidence["date"] = [list(ev.date_span)]

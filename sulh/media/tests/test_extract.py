@@ -349,6 +349,28 @@ def test_no_source_is_the_outlet():
     assert e["claimant"] == "outlet" and e["date_start"] == "2025-10-15"
 
 
+def test_two_events_in_one_sentence():
+    # a second place with a figure and a day counted from the first; and two places each with its own date
+    text = ("Pakistan's military said on Wednesday its troops had killed 12 fighters who attacked posts at Chaman "
+            "early that day, and eight more in Bajaur two days earlier.")  # fmt: skip
+    events = extract(text, date(2025, 10, 15))["events"]
+    got = {(e["locations"][0], e["date_start"], tuple(e["killed"]["militants"])) for e in events}
+    assert got == {("Chaman", "2025-10-15", (12, 12)), ("Bajaur", "2025-10-13", (8, 8))}
+    assert [e["claimant"] for e in events] == ["ISPR", "ISPR"]  # the source is named once for both
+    text = "Pakistani jets struck Barmal on Thursday and Khost on Friday, the Taliban said."
+    events = extract(text, date(2025, 10, 12))["events"]
+    assert {(e["locations"][0], e["date_start"]) for e in events} == {
+        ("Barmal", "2025-10-09"), ("Khost", "2025-10-10")
+    }
+
+
+def test_two_places_at_one_time_stay_one_event():
+    for text in ("Fifteen militants were shot dead in the Spinwam area and ten at Ghaki on Saturday.",
+                 "Five soldiers were killed in Angur Adda and Bajaur on Saturday, the army said.",
+                 "Troops killed five militants in Kurram and three in Bajaur overnight."):  # fmt: skip
+        assert len(extract(text, date(2025, 10, 15))["events"]) == 1, text
+
+
 def test_conflicting_versions_are_two_events():
     text = (
         "Pakistan's army said on Sunday that 23 soldiers were killed in Kurram overnight, while the Taliban "
