@@ -187,10 +187,11 @@ def _candidates(article):
 
 
 def _next_article(user, article):
-    """The next article in the queue (oldest first) after this one, for the `]` shortcut."""
-    rows = list(triage.queue(user).exclude(pk=article.pk).values_list("code", "received_at"))
-    later = [code for code, at in rows if (at, code) > (article.received_at, article.code)]
-    return later[0] if later else (rows[0][0] if rows else None)
+    """The next article in the queue (oldest first) after this one, else the queue's first, for `]`."""
+    rest = triage.queue(user).exclude(pk=article.pk)
+    after = rest.filter(Q(received_at__gt=article.received_at) | Q(received_at=article.received_at,
+                                                                    code__gt=article.code))  # fmt: skip
+    return after.values_list("code", flat=True).first() or rest.values_list("code", flat=True).first()
 
 
 def _article_page(request, article, bound=None, status=200):

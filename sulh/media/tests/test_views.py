@@ -239,3 +239,10 @@ def test_pages_render_right_to_left(browser, article):
     browser.cookies["django_language"] = "ur"
     page = browser.get(f"/media/{article.code}", HTTP_ACCEPT_LANGUAGE="ur").content.decode()
     assert 'dir="rtl"' in page
+
+
+def test_next_article_is_the_next_in_the_queue(browser, analyst):
+    first = make_article(analyst)
+    second = make_article(analyst, KURRAM.replace("Saturday", "Friday"), url="https://www.dawn.com/news/2")
+    assert f'data-next-article="/media/{second.code}"' in browser.get(f"/media/{first.code}").content.decode()
+    assert f'data-next-article="/media/{first.code}"' in browser.get(f"/media/{second.code}").content.decode()
