@@ -73,6 +73,7 @@ BACKGROUND = re.compile(
     r"recent\s+violence\s+began|since|subsequently|the\s+(?:latest|recent)\s+(?:wave|spate)|ended\s+(?:a|the)\s+week)\b",
     re.I,
 )
+BEGAN = re.compile(r"\b(?:ending|ended|over)\b[^.;]{0,30}\b(?:began|started|begun)\b[^.;]*$", re.I)
 PLUPERFECT = re.compile(r"\bhad\s+(?:been\s+)?\w+(?:ed|en|ht|un)\b", re.I)
 REPORTED = re.compile(r"\b(?:said|says|told|claimed|added|alleged|accused|reported|confirmed|stated|wrote)\b",
                       re.I)  # fmt: skip
@@ -177,6 +178,18 @@ class Event:
     @property
     def side(self) -> str | None:
         return cl.side(self.claimant)
+
+
+@dataclass
+class Detail:
+    """A sentence that names places but tells no violence of its own ("The first group was intercepted in the
+    Spinwam area of North Waziristan on Friday"): where and when, for a lede that said neither."""
+
+    para: int
+    places: list
+    date: tuple[date, date] | None
+    date_span: tuple[int, int] | None
+    claimant: str | None
 
 
 # --- the charter --------------------------------------------------------------------------------------------------
@@ -436,7 +449,28 @@ def _two_events(c: Span, s_start: int, places: list, sent_dates: list, figures: 
     return parts
 
 
-def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
+def _detail_dates(sentence: str, sent_dates: list, statement: date | None, published: date):
+    """The days a sentence without a mention gives for what it details: its event dates, a relative day
+    counted from the date told before it ("on Friday …, and a second … the following day"); their union."""
+    days: list[tuple[date, date]] = []
+    for d in sent_dates:
+        if d.statement:
+            continue
+        span = d.span
+        if d.kind == "overnight":
+            span = dt.overnight(statement or published)
+        elif d.kind == "relative_day" and days:
+            off = timedelta(days=dt.relative_offset(sentence[d.start : d.end]))
+            day = (days[-1][0] if off.days < 0 else days[-1][1]) + off
+            span = (day, day) if day <= published else None
+        if span is not None:
+            days.append(span)
+    return (min(x[0] for x in days), max(x[1] for x in days)) if days else None
+
+
+def _mentions(text: str, published: date, gaz: gz.Gazetteer, details: list[Detail] | None = None) -> list[Mention]:
+    """The mentions of violence in the text; `details` (when given) receives the sentences that name places
+    but hold no mention."""
     out: list[Mention] = []
     paras = paragraphs(text)
     if paras and not re.search(r"[.!?\"”]$", paras[0].text) and len(paras[0].text) < 200:
@@ -457,6 +491,7 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
             ]
             statement = next((d.first for d in sent_dates if d.statement and d.first), None)
             sentence_claimant = None
+            told = len(out)
             for c in clauses(s):
                 cue = cl.find_claimant(c.text)
                 if cue:
@@ -508,6 +543,15 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
                                 m.date = (day, day) if day <= published else None
                         else:
                             m.date = d.span
+                            if (
+                                d.span
+                                and statement
+                                and statement > d.span[1]
+                                and BEGAN.search(s.text[max(0, d.start - 120) : d.start])
+                            ):
+                                # "ending an operation that began … on Monday", said on Wednesday: it ran
+                                # from the day it began to the day it was said to be over
+                                m.date = (d.span[0], statement)
                         m.date_span = (s.start + d.start, s.start + d.end)
                     if claimant:
                         m.claimant, m.claimant_span = claimant
@@ -522,6 +566,10 @@ def _mentions(text: str, published: date, gaz: gz.Gazetteer) -> list[Mention]:
                     m.kind = _kind(part.text if ptrig else c.text)
                     m.clause = c.text if len(parts) > 1 else ""
                     out.append(m)
+            if details is not None and len(out) == told and sentence_places:
+                span = next(((s.start + d.start, s.start + d.end) for d in sent_dates if not d.statement), None)
+                details.append(Detail(pi, sentence_places, _detail_dates(s.text, sent_dates, statement, published),
+                                      span, (sentence_claimant or para_claimant or (None,))[0]))  # fmt: skip
     return out
 
 
@@ -541,8 +589,9 @@ def _intersect(a: nb.Range, b: nb.Range) -> bool:
     return (a[1] is None or b[0] <= a[1]) and (b[1] is None or a[0] <= b[1])
 
 
-def _compatible(ev: Event, m: Mention, same_para: bool, latest: bool = False) -> bool:
-    """Whether mention `m` can be told of the same event, by the same claim version, as `ev`."""
+def _compatible(ev: Event, m: Mention, same_para: bool, latest: bool = False, lede: bool = False) -> bool:
+    """Whether mention `m` can be told of the same event, by the same claim version, as `ev`. `lede`: `ev` is
+    the article's first news event."""
     if m.date is not None and ev.own_date and not _overlap(ev.date, m.date):
         return False
     side = cl.side(m.claimant)
@@ -570,6 +619,17 @@ def _compatible(ev: Event, m: Mention, same_para: bool, latest: bool = False) ->
         return True
     if latest and not names_m and not m.figures and m.date is None and not ev.side:
         return True  # "Pakistan's army claimed that the attacks …": who stands behind the event just told
+    if (
+        lede
+        and names_m
+        and not names_e
+        and m.para == ev.mentions[-1].para + 1
+        and (ev.own_date or m.date is None or ev.date is None or m.date[1] <= ev.date[1])
+    ):
+        # a lede that names no place ("Nearly two dozen soldiers were killed along the border, the army said
+        # on Sunday") and the paragraph after it that gives the places: one event, told twice. Without a date
+        # of its own the lede is dated by its statement, so the detail's days need only come before it.
+        return True
     return bool(side and side == ev.side and (m.date is None or m.date == ev.date))
 
 
@@ -611,7 +671,8 @@ def _events(mentions: list[Mention], published: date) -> list[Event]:
             target = cur
         else:
             for ev in reversed(events):
-                if ev is not cur and _compatible(ev, m, same_para=False, latest=ev is last_event):
+                lede = ev is events[0] and not ev.background
+                if ev is not cur and _compatible(ev, m, same_para=False, latest=ev is last_event, lede=lede):
                     target = ev
                     break
         if target is None:
@@ -641,6 +702,33 @@ def _events(mentions: list[Mention], published: date) -> list[Event]:
         context = target.date if (m.date is not None or target.own_date) else (context or target.date)
         open_by_para[m.para] = target
     return events
+
+
+def _place_the_lede(events: list[Event], details: list[Detail]) -> None:
+    """The first news event, told without a place, takes the places (and, lacking its own, the days) of the
+    first sentence after it, in its paragraph or the next, that names places without telling violence of its
+    own: "Five soldiers and 25 militants were killed as security forces foiled two attempts to infiltrate, the
+    military said on Sunday. / The first group was intercepted in the Spinwam area of North Waziristan on
+    Friday …". The same side's claim, and days that fit: within the lede's own days, or before its statement."""
+    if not events or events[0].background or events[0].places:
+        return
+    ev = events[0]
+    first, last = ev.mentions[0].para, ev.mentions[-1].para
+    for d in details:
+        if not first <= d.para <= last + 1 or d.para < first:
+            continue
+        side = cl.side(d.claimant)
+        if side and ev.side and side != ev.side:
+            continue
+        if d.date is not None and ev.date is not None:
+            if ev.own_date and not _overlap(ev.date, d.date):
+                continue
+            if not ev.own_date and d.date[1] > ev.date[1]:
+                continue
+        ev.places = list(d.places)
+        if d.date is not None and not ev.own_date:
+            ev.date, ev.date_span, ev.own_date = d.date, d.date_span, True
+        return
 
 
 def _keep(ev: Event) -> bool:
@@ -738,8 +826,11 @@ def extract(text: str, published: date, outlet: str | None = None, *, charter=No
     if lang != "English":
         raise InputError(f"unsupported language: {lang} (only English is supported)")
     gaz = gz.gazetteer(charter)
-    mentions = _mentions(text, published, gaz)
-    events = [e for e in _events(mentions, published) if _keep(e)]
+    details: list[Detail] = []
+    mentions = _mentions(text, published, gaz, details)
+    events = _events(mentions, published)
+    _place_the_lede(events, details)
+    events = [e for e in events if _keep(e)]
     # the first news event: the earliest-placed event without a background cue, dated within a week
     anchor = next(
         (e for e in events if not e.background and e.date and e.date[1] >= published - timedelta(days=7)),

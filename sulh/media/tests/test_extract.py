@@ -371,6 +371,33 @@ def test_two_places_at_one_time_stay_one_event():
         assert len(extract(text, date(2025, 10, 15))["events"]) == 1, text
 
 
+def test_a_lede_without_a_place_takes_the_places_of_the_detail_after_it():
+    # the detail paragraph tells no violence of its own: its places and days are the lede's
+    text = ("Four soldiers and 12 militants were killed as troops foiled an infiltration bid, the army said on "
+            "Sunday.\n\nThe group was intercepted in the Ghaki area of Kurram district on Friday, the ISPR said, "
+            "and the last of its members the following day.")  # fmt: skip
+    (e,) = extract(text, date(2025, 10, 26))["events"]
+    assert (e["locations"], e["date_start"], e["date_end"]) == (["Kurram"], "2025-10-24", "2025-10-25")
+    assert e["killed"]["soldiers"] == [4, 4] and e["killed"]["militants"] == [12, 12]
+    # the detail paragraph tells the violence with places: one event, not a placeless one beside it
+    text = ("Nearly 20 Pakistani soldiers were killed in fighting along the Afghan border, the army said on "
+            "Sunday.\n\nThe ISPR said the fighting ran along the border at Angur Adda and Bajaur from Saturday "
+            "night into Sunday.")  # fmt: skip
+    (e,) = extract(text, date(2025, 10, 12))["events"]
+    assert (e["locations"][0], e["date_start"], e["date_end"]) == ("Angoor Adda", "2025-10-11", "2025-10-12")
+    # a detail of the other side's claim is not the lede's
+    text = ("Six soldiers were killed in fighting along the border, the army said on Sunday.\n\n"
+            "Taliban spokesman Zabihullah Mujahid said its fighters entered Kurram district on Saturday.")  # fmt: skip
+    assert all(not e["locations"] for e in extract(text, date(2025, 10, 12))["events"])
+
+
+def test_an_operation_that_began_runs_to_the_day_it_ended():
+    text = ("Troops killed the last of the militants who stormed a school in Wana, a security official said on "
+            "Wednesday, ending an operation that began when a car bomb blew open the gate on Monday.")  # fmt: skip
+    (e,) = extract(text, date(2025, 11, 12))["events"]
+    assert (e["date_start"], e["date_end"]) == ("2025-11-10", "2025-11-12")
+
+
 def test_conflicting_versions_are_two_events():
     text = (
         "Pakistan's army said on Sunday that 23 soldiers were killed in Kurram overnight, while the Taliban "
