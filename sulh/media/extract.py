@@ -119,7 +119,8 @@ AFTER_FIG = re.compile(
 UNITS = re.compile(r"^\s*(?:-|–|%|per\s?cent|a\.m|p\.m|o'clock|minutes?|hours?|days?|weeks?|months?|years?|km|"
                    r"kilomet|miles?|points?|positions?|posts?|outposts?|tanks?|camps?|battalions?|trucks?|"
                    r"vehicles?|rounds?|nations?|countries|sides|times|places|areas|sq)", re.I)  # fmt: skip
-BARE_OK = re.compile(r"^\s*(?:were|was|had|have|killed|wounded|injured|dead|died|at|in|and|others?|more|,|\.|;|$)",
+# whole words: "two attempts" is not "two at …", "two infiltration bids" not "two in …"
+BARE_OK = re.compile(r"^\s*(?:(?:were|was|had|have|killed|wounded|injured|dead|died|at|in|and|others?|more)\b|,|\.|;|$)",
                      re.I)  # fmt: skip
 KILL_AFTER = re.compile(
     r"\b(?:killed|dead|died|die|martyred|lives|perished|slain|lost\s+their\s+lives)\b", re.I
@@ -715,7 +716,7 @@ def _place_the_lede(events: list[Event], details: list[Detail]) -> None:
     ev = events[0]
     first, last = ev.mentions[0].para, ev.mentions[-1].para
     for d in details:
-        if not first <= d.para <= last + 1 or d.para < first:
+        if not first <= d.para <= last + 1:
             continue
         side = cl.side(d.claimant)
         if side and ev.side and side != ev.side:

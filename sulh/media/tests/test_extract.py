@@ -261,6 +261,12 @@ def test_number_words_inside_other_words_are_not_figures(text):
     assert found == []
 
 
+def test_a_count_of_things_before_a_word_beginning_like_at_or_in_is_no_casualty():
+    text = "Five soldiers and 25 militants were killed as troops foiled two attempts to infiltrate Kurram."
+    (e,) = extract(text, date(2025, 10, 26))["events"]
+    assert e["killed"]["militants"] == [25, 25]
+
+
 def test_a_number_word_inside_a_word_adds_no_casualties():
     for text in ("Militants often attack soldiers in Kurram, and on Tuesday they killed two soldiers there.",
                  "Attacks on soldiers in Kurram happen often, and two soldiers were killed there on Tuesday."):
