@@ -16,9 +16,11 @@ import threading
 import numpy as np
 
 DIM = 384  # all-MiniLM-L6-v2's embedding size
-# Linking texts are a summary and a few sentences; 128 word pieces hold them, and the model's cost grows with
-# the length it pads to (its default is 256).
-MAX_TOKENS = 128
+# Linking texts are a summary and a few sentences. The model's cost grows with the length it pads to (its
+# default is 256): 64 word pieces (the summary and the first evidence sentence, about 45 words) cost about half
+# of 128 on this project's 2-core machines and decide the dev set's links the same (docs/media-linking.md).
+MAX_TOKENS = 64
+MODEL_NAME = f"all-MiniLM-L6-v2/{MAX_TOKENS}"  # kept vectors are valid for this model and input length only
 BATCH = 32
 
 _lock = threading.Lock()

@@ -22,6 +22,7 @@ How compare decides (docs/media-linking.md gives the reasoning and the dev-set f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -47,6 +48,10 @@ PROPOSE_THRESHOLD = 0.6
 # ~0.7 and above for the same story told twice; mapped linearly onto 0..1 between these.
 TEXT_FLOOR, TEXT_CEIL = 0.25, 0.75
 MAX_SENTENCES = 3  # the evidence sentences that go into an event's text
+# A group is compared through its most recent members only: a story repeated by dozens of outlets would
+# otherwise make every new report cost as many comparisons as the group has members (and the mean of the most
+# recent few is as good a witness as the mean of all).
+REPRESENTATIVES = 8
 
 # Kinds of violence. One incident is often reported as different ACLED pairs by the two sides (README
 # conventions: "a bomb followed by a firefight is Armed clash"; "cross-border fire the other side says went
@@ -214,8 +219,10 @@ def _claim_range(low, best, high) -> Range | None:
 
 def incident_features(incident, claims=(), *, charter=None) -> Features:
     """Features of a register incident: its span and point (with location_name, district and province read
-    through the gazetteer), its type, the casualty totals its readable claims give, and a text made of its
-    title and the claims' notes and narratives. `claims` must be the claims the asking user may read."""
+    through the gazetteer), its type, the casualty totals its readable claims give (`claims` must be the claims
+    the asking user may read), and a text made of its title and place name. The text is the same for every
+    reader, so its embedding is computed once per incident and kept (IncidentVector); the claims' own words
+    stay out of it because which claims a desk may read differs from desk to desk."""
     gaz = gz.gazetteer(charter)
     places = [PlaceRef(name=incident.location_name or incident.code, kind="point", country=incident.side or None,
                        province=incident.province or "", lat=incident.latitude, lon=incident.longitude)]  # fmt: skip
@@ -223,7 +230,7 @@ def incident_features(incident, claims=(), *, charter=None) -> Features:
         place = gaz.lookup(name) if name else None
         if place is not None and all(p.name != place.name for p in places[1:]):
             places.append(_place_ref(place))
-    killed, injured, texts = [], [], [incident.title]
+    killed, injured = [], []
     for c in claims:
         parts = [c.deaths_a, c.deaths_b, c.deaths_civilians, c.deaths_unknown]
         summed = sum(p for p in parts if p is not None) if any(p is not None for p in parts) else None
@@ -233,7 +240,6 @@ def incident_features(incident, claims=(), *, charter=None) -> Features:
         r = _claim_range(c.injured_low, c.injured_best, c.injured_high)
         if r:
             injured.append(r)
-        texts += [t for t in (c.notes, c.narrative) if t]
     figures: dict[str, Range] = {}
     if killed:  # the claims' range: from the lowest figure any claim gives to the highest
         figures["killed.total"] = (min(r[0] for r in killed), max(r[1] for r in killed))
@@ -251,8 +257,12 @@ def incident_features(incident, claims=(), *, charter=None) -> Features:
         figures=figures,
         claimant=None,
         source=None,
-        text=" ".join(" ".join(t.split()) for t in texts)[:2000],
+        text=incident_text(incident),
     )
+
+
+def incident_text(incident) -> str:
+    return " ".join(" ".join(t.split()) for t in (incident.title, incident.location_name) if t)
 
 
 def _utc_date(value) -> date:
@@ -302,17 +312,22 @@ def km(p: PlaceRef, q: PlaceRef) -> float | None:
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
 
 
+@functools.lru_cache(maxsize=16384)
+def _norm(name: str) -> str:
+    return gz.normalise(name)  # the same few hundred names, compared millions of times on a busy day
+
+
 def _pair_place(p: PlaceRef, q: PlaceRef) -> tuple[float, str, float | None]:
     d = km(p, q)
     best, why = 0.0, f"{p.name} and {q.name}"
     # a province is tens of thousands of km²: sharing one says less than sharing a district or a town
-    if gz.normalise(p.name) == gz.normalise(q.name):
+    if _norm(p.name) == _norm(q.name):
         return (PROVINCE if "province" in (p.kind, q.kind) else 1.0), f"both in {p.name}", d
     for inner, outer in ((p, q), (q, p)):
-        if outer.kind == "province" and inner.province and gz.normalise(inner.province) == gz.normalise(outer.name):
+        if outer.kind == "province" and inner.province and _norm(inner.province) == _norm(outer.name):
             best, why = PROVINCE, f"{inner.name} is in {outer.name}"
     if best < 0.5 and p.province and q.province and p.kind != "province" and q.kind != "province" \
-            and gz.normalise(p.province) == gz.normalise(q.province):  # fmt: skip
+            and _norm(p.province) == _norm(q.province):  # fmt: skip
         best, why = 0.5, f"{p.name} and {q.name} are both in {p.province}"
     if d is not None:
         # within 10 km: the same place; then falling to 0 at 150 km (a district's width is 50-100 km)
@@ -407,28 +422,71 @@ def gate(a: Features, b: Features) -> str | None:
     return None
 
 
-def compare(a: Features, b: Features) -> tuple[float, list[dict[str, Any]]]:
-    """How likely `a` and `b` report the same incident, 0..1, and why (one reason per feature)."""
+def _without_text(a: Features, b: Features) -> tuple[float, float, list[dict[str, Any]]] | None:
+    """The weighted sum and weight of every feature but the text, with their reasons; None when gated."""
     why = gate(a, b)
     if why:
-        return 0.0, [_reason("gate", 0.0, why)]
-    reasons, total, weight = [], 0.0, 0.0
-    ds, dd = date_score(a, b)
+        return None
     ps, pd, gated = place_score(a, b)
     if gated:
-        return 0.0, [_reason("gate", 0.0, pd)]
+        return None
+    reasons, total, weight = [], 0.0, 0.0
+    ds, dd = date_score(a, b)
     ts, td = type_score(a, b)
     cs, cd = casualty_score(a, b)
-    xs, xd = text_score(a, b)
-    for name, s, d in (("date", ds, dd), ("place", ps, pd), ("type", ts, td), ("casualties", cs, cd),
-                       ("text", xs, xd)):  # fmt: skip
-        if s is None:
+    for name, sc, d in (("date", ds, dd), ("place", ps, pd), ("type", ts, td), ("casualties", cs, cd)):
+        if sc is None:
             reasons.append({"feature": name, "score": None, "detail": d})
             continue
-        total += WEIGHTS[name] * s
+        total += WEIGHTS[name] * sc
         weight += WEIGHTS[name]
-        reasons.append(_reason(name, s, d))
+        reasons.append(_reason(name, sc, d))
+    return total, weight, reasons
+
+
+def needs_text(a: Features, b: Features, floor: float) -> bool:
+    """Whether the text could matter: not gated, and a perfect text score would lift the pair to `floor`."""
+    part = _without_text(a, b)
+    if part is None:
+        return False
+    total, weight, _ = part
+    return (total + WEIGHTS["text"]) / (weight + WEIGHTS["text"]) >= floor
+
+
+def compare(a: Features, b: Features, floor: float | None = None) -> tuple[float, list[dict[str, Any]]]:
+    """How likely `a` and `b` report the same incident, 0..1, and why (one reason per feature).
+
+    With `floor`, the text is compared only where it could lift the pair to `floor`; elsewhere it counts as
+    no similarity (the pair stays below the floor either way), which spares embedding a text that cannot change
+    any decision — most of the register's incidents near a candidate's dates, at most of a busy day's reports."""
+    part = _without_text(a, b)
+    if part is None:
+        why = gate(a, b) or place_score(a, b)[1]
+        return 0.0, [_reason("gate", 0.0, why)]
+    total, weight, reasons = part
+    if floor is not None and (total + WEIGHTS["text"]) / (weight + WEIGHTS["text"]) < floor:
+        xs, xd = 0.0, "not compared: the other features rule the pair out"
+    else:
+        xs, xd = text_score(a, b)
+    if xs is None:
+        reasons.append({"feature": "text", "score": None, "detail": xd})
+    else:
+        total += WEIGHTS["text"] * xs
+        weight += WEIGHTS["text"]
+        reasons.append(_reason("text", xs, xd))
     return (total / weight if weight else 0.0), reasons
+
+
+def embed_where_needed(pairs, floor: float) -> None:
+    """One batch of embeddings for the features of the pairs whose text could matter (see compare's floor)."""
+    todo, seen = [], set()
+    for a, b in pairs:
+        if (a.vector is None or b.vector is None) and needs_text(a, b, floor):
+            for f in (a, b):
+                if f.vector is None and id(f) not in seen:
+                    seen.add(id(f))
+                    todo.append(f)
+    with_vectors(todo)
 
 
 def similarity_matrix(features: list[Features]) -> np.ndarray:
@@ -519,8 +577,8 @@ def candidate_label(candidate) -> str:
 
 
 def candidate_features(candidates, *, charter=None) -> list[Features]:
-    """Features (with vectors) of stored candidates; cached per process, texts embedded in one batch and
-    article texts read in one query for those not cached."""
+    """Features of stored candidates, cached per process (article texts read in one query for those not
+    cached); their vectors are added in place when a comparison needs them (embed_where_needed)."""
     from .models import Article
 
     keys = [_event_key(c) for c in candidates]
@@ -528,15 +586,10 @@ def candidate_features(candidates, *, charter=None) -> list[Features]:
     missing = [i for i, f in enumerate(out) if f is None]
     if missing:
         texts = dict(Article.objects.filter(pk__in={candidates[i].article_id for i in missing}).values_list("pk", "text"))
-        fresh = []
         for i in missing:
             c = candidates[i]
-            f = event_features(c.event, article_text=texts.get(c.article_id, ""), source=str(c.article_id),
-                               label=candidate_label(c), charter=charter)  # fmt: skip
-            out[i] = f
-            fresh.append(f)
-        with_vectors(fresh)
-        for i in missing:
+            out[i] = event_features(c.event, article_text=texts.get(c.article_id, ""), source=str(c.article_id),
+                                    label=candidate_label(c), charter=charter)  # fmt: skip
             _candidates.put(keys[i], out[i])
     return out  # type: ignore[return-value]
 
@@ -574,15 +627,27 @@ def link_candidates(candidates, *, charter=None) -> None:
         .filter(ds__lte=hi.isoformat(), de__gte=lo.isoformat())
         .select_related("article")
         .only("id", "seq", "event", "status", "group_id", "article_id", "article__code")
+        .order_by("article__received_at", "seq")
     )
     members: dict[Any, list[tuple[Any, Features]]] = {}
-    for c, f in zip(pool, candidate_features(pool, charter=charter), strict=True):
-        members.setdefault(c.group_id, []).append((c, f))
+    for c in pool:  # oldest first: keep each group's most recent REPRESENTATIVES
+        rows = members.setdefault(c.group_id, [])
+        rows.append((c, None))
+        if len(rows) > REPRESENTATIVES:
+            rows.pop(0)
+    kept = [c for rows in members.values() for c, _ in rows]
+    feats = dict(zip((c.pk for c in kept), candidate_features(kept, charter=charter), strict=True))
+    members = {gid: [(c, feats[c.pk]) for c, _ in rows] for gid, rows in members.items()}
     touched = {}
+    # one batch of embeddings for every comparison below whose text could matter
+    embed_where_needed([(f, g) for f in new_f for rows in members.values() for _, g in rows[-REPRESENTATIVES:]]
+                       + [(f, g) for f in new_f for g in new_f if f is not g], LINK_THRESHOLD)  # fmt: skip
     for c, f in zip(new, new_f, strict=True):
         best, best_score = None, LINK_THRESHOLD
         for gid, rows in members.items():
-            score = sum(compare(f, g)[0] for _, g in rows) / len(rows)
+            rows = rows[-REPRESENTATIVES:]
+            embed_where_needed([(f, g) for _, g in rows], LINK_THRESHOLD)
+            score = sum(compare(f, g, LINK_THRESHOLD)[0] for _, g in rows) / len(rows)
             if score >= best_score:
                 best, best_score = gid, score
         if best is None:
@@ -637,7 +702,7 @@ def propose(group, *, charter=None):
         group.updated_at = timezone.now()
         group.save(update_fields=["incident", "score", "reasons", "updated_at"])
         return group
-    feats = candidate_features(rows, charter=charter)
+    feats = candidate_features(rows[:REPRESENTATIVES], charter=charter)  # the most recent members
     user = rows[0].article.received_by
     lo = min(f.start for f in feats) - timedelta(days=GATE_DAYS)
     hi = max(f.end for f in feats) + timedelta(days=GATE_DAYS)
@@ -650,14 +715,18 @@ def propose(group, *, charter=None):
         incidents += list(search_incidents(user).filter(pk__in=missing))
     claims: dict[Any, list] = {}
     for c in Claim.objects.filter(claim_visibility_q(user), incident__in=[i.pk for i in incidents]).only(
-        "incident_id", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "deaths_low", "deaths_best",
+        "id", "version", "incident_id", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "deaths_low", "deaths_best",
         "deaths_high", "injured_low", "injured_best", "injured_high", "notes", "narrative",
     ):  # fmt: skip
         claims.setdefault(c.incident_id, []).append(c)
     inc_f = _incident_features(incidents, claims, charter)
+    stored_vectors(incidents, inc_f)
+    fresh = [(inc, f) for inc, f in zip(incidents, inc_f, strict=True) if f.vector is None]
+    embed_where_needed([(m, f) for f in inc_f for m in feats], PROPOSE_THRESHOLD)
+    keep_vectors([(inc, f) for inc, f in fresh if f.vector is not None])
     scored = []
     for inc, f in zip(incidents, inc_f, strict=True):
-        score, reasons = combine([compare(m, f) for m in feats])
+        score, reasons = combine([compare(m, f, PROPOSE_THRESHOLD) for m in feats])
         scored.append((score, inc, reasons))
     scored.sort(key=lambda x: -x[0])
     articles = {r.article_id for r in rows}
@@ -694,16 +763,75 @@ def propose(group, *, charter=None):
     return group
 
 
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_vectors(incidents, feats: list[Features]) -> None:
+    """Fill in the kept vectors of incidents whose text has not changed since (one query)."""
+    from .models import IncidentVector
+
+    want = {str(inc.pk): f for inc, f in zip(incidents, feats, strict=True) if f.vector is None}
+    if not want:
+        return
+    for row in IncidentVector.objects.filter(incident_id__in=list(want), model=embeddings.MODEL_NAME):
+        f = want[str(row.incident_id)]
+        if row.text_sha256 == _text_hash(f.text):
+            f.vector = np.frombuffer(bytes(row.vector), dtype="<f4").copy()
+
+
+def keep_vectors(pairs) -> None:
+    """Keep newly computed incident vectors (one statement; a concurrent writer's row is simply replaced)."""
+    from .models import IncidentVector
+
+    if pairs:
+        IncidentVector.objects.bulk_create(
+            [IncidentVector(incident_id=inc.pk, text_sha256=_text_hash(f.text), model=embeddings.MODEL_NAME,
+                            vector=np.asarray(f.vector, dtype="<f4").tobytes()) for inc, f in pairs],
+            update_conflicts=True, unique_fields=["incident"], update_fields=["text_sha256", "model", "vector"],
+        )  # fmt: skip
+
+
+def index_register(batch: int = 256) -> int:
+    """Embed every register incident whose kept vector is missing or stale (`sulh media index`); returns how
+    many were embedded. Linking does this lazily too; indexing ahead spares the first articles the cost."""
+    from sulh.incidents.models import Incident
+
+    from .models import IncidentVector
+
+    kept = dict(IncidentVector.objects.filter(model=embeddings.MODEL_NAME).values_list("incident_id", "text_sha256"))
+    todo = []
+    done = 0
+    for inc in Incident.objects.only("id", "title", "location_name").iterator(chunk_size=2000):
+        text = incident_text(inc)
+        if kept.get(inc.pk) != _text_hash(text):
+            todo.append((inc, Features(label="", start=date.min, end=date.min, text=text)))
+        if len(todo) >= batch:
+            keep_vectors(with_vectors_pairs(todo))
+            done, todo = done + len(todo), []
+    if todo:
+        keep_vectors(with_vectors_pairs(todo))
+        done += len(todo)
+    return done
+
+
+def with_vectors_pairs(pairs):
+    with_vectors([f for _, f in pairs])
+    return pairs
+
+
 def _incident_features(incidents, claims, charter) -> list[Features]:
+    """Features of register incidents, cached per process by what they are made of: the incident's version and
+    the readable claims' ids and versions (which claims a user may read is part of the key)."""
     feats, todo = [], []
     for inc in incidents:
-        f = incident_features(inc, claims.get(inc.pk, ()), charter=charter)
-        key = (str(inc.pk), inc.version, inc.updated_at.isoformat(), hashlib.sha256(f.text.encode()).hexdigest())
-        f.vector = _incidents.get(key)
-        if f.vector is None:
+        readable = claims.get(inc.pk, ())
+        key = (str(inc.pk), inc.version, inc.updated_at.isoformat(), tuple(sorted((str(c.pk), c.version) for c in readable)))
+        f = _incidents.get(key)
+        if f is None:
+            f = incident_features(inc, readable, charter=charter)
             todo.append((key, f))
         feats.append(f)
-    with_vectors([f for _, f in todo])
-    for key, f in todo:
-        _incidents.put(key, f.vector)
+    for key, f in todo:  # vectors are added in place when a comparison needs them (embed_where_needed)
+        _incidents.put(key, f)
     return feats

@@ -107,8 +107,11 @@ class CandidateGroup(models.Model):
         "incidents.Incident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     score = models.FloatField(null=True, blank=True, help_text="0–1: how well the group matches `incident`.")
-    reasons = models.JSONField(default=list, blank=True, help_text="Why: one line per feature compared.")
+    reasons = models.JSONField(default=list, blank=True, help_text="Why: one {feature, score, detail} per feature.")
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"group {self.pk} → {self.incident_id or 'new incident'}"
 
 
 class Candidate(models.Model):
@@ -126,6 +129,9 @@ class Candidate(models.Model):
     class Meta:
         ordering = ["article", "seq"]
         constraints = [models.UniqueConstraint(fields=["article", "seq"], name="media_candidate_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} #{self.seq} ({self.status})"
 
 
 class DecisionAction(models.TextChoices):
@@ -151,3 +157,20 @@ class Decision(models.Model):
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.action} on candidate {self.candidate_id}"
+
+
+class IncidentVector(models.Model):
+    """The sentence embedding of a register incident's text (its title and place name: what every reader of
+    the incident sees), kept so that linking embeds each incident once, not once per process or per article.
+    Recomputed when the text changes (`text_sha256`)."""
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    text_sha256 = models.CharField(max_length=64)
+    model = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float32, little-endian, unit length")
+
+    def __str__(self) -> str:
+        return f"vector of {self.incident_id}"

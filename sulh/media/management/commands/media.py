@@ -61,8 +61,14 @@ class Command(BaseCommand):
         sc.add_argument("labels", type=Path)
         sc.add_argument("predictions", type=Path)
         sc.add_argument("--format", choices=("text", "json"), default="text")
+        sub.add_parser("index", help="embed the register incidents for linking ahead of the first articles")
 
     def handle(self, *args, **opts):
+        if opts["action"] == "index":
+            from sulh.media.linking import index_register
+
+            self.stdout.write(f"{index_register()} incident text(s) embedded")
+            return None
         if opts["action"] in ("ingest", "feed"):
             return _Intake(self).run(opts)
         if opts["action"] == "extract":
