@@ -1531,9 +1531,9 @@ def load(seed: int = DEFAULT_SEED, incidents_wanted: int = DEFAULT_INCIDENTS, pr
         say(f"verification: complaints, cases and a signed finding ({', '.join(sorted(checked))})")
         # Commitments first: the records of the later steps (a meeting held, an exchange reciprocal, a document
         # agreed) meet the obligations it enters.
-        from . import commitments, crossings, documents, exchanges, intel, meetings
+        from . import commitments, crossings, documents, exchanges, intel, media, meetings
 
-        for part in (commitments, crossings, meetings, exchanges, documents, intel):
+        for part in (commitments, crossings, meetings, exchanges, documents, intel, media):
             part.load(progress=say)
     return Result(len(b.made), b.claims, b.drafts, b.amended, b.published, time.monotonic() - started, users)
 
