@@ -38,6 +38,8 @@ def test_demo_media_desks_load_on_top_of_the_demo():
     assert all(a.text.startswith("DEMONSTRATION article written for the Sulh demo") for a in mine)
     assert {a.outlet for a in mine} <= {a.outlet for a in demo_media.ARTICLES}
     assert triage.queue(tur).count() >= 3
+    page = console_client(tur).get("/media/").content.decode()
+    assert all(a.code in page for a in triage.queue(tur))
     assert Candidate.objects.filter(article__in=mine, status=CandidateStatus.PENDING).count() >= 4
     assert Candidate.objects.filter(article__in=mine, group__incident__isnull=False).exists()  # real proposals
     # The background explainer queues nothing.
