@@ -98,11 +98,13 @@ def receive(
     feed: Feed | None = None,
     language: str | None = None,
     language_hint: str | None = None,
+    prepared=None,
 ) -> Received:
     """Store one article for the user's desk and extract its candidates, in one transaction; or return the
     already stored copy (created=False, `duplicate` says how it was recognised). `language` (ISO 639-1)
     is trusted instead of identifying the text's; `language_hint` (a feed's declared language) only decides
-    when identification is unsure. Raises ValidationFailed for bad input, storing nothing."""
+    when identification is unsure. `prepared` (sulh.media.batch.Prepared) is the same reading, extraction and
+    embedding done ahead in a worker process. Raises ValidationFailed for bad input, storing nothing."""
     services.require_media(user)
     org_id = user.organisation_id
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -121,8 +123,13 @@ def receive(
     if existing is not None:
         return Received(existing, False, "same bytes")
 
-    page = read_article(data, content_type=content_type, filename=filename)
-    code = _language(page.text, language, language_hint)
+    if prepared is not None and prepared.refusal is not None:
+        raise ValidationFailed(*prepared.refusal)
+    if prepared is not None:
+        page, code = prepared.page, prepared.language
+    else:
+        page = read_article(data, content_type=content_type, filename=filename)
+        code = _language(page.text, language, language_hint)
     text_sha = text_digest(page.text)
     url = url or page.url
     existing = Article.objects.filter(organisation_id=org_id, text_sha256=text_sha).first()
@@ -164,7 +171,10 @@ def receive(
                     raise
         ledger.record(article, "media_article.received", actor=user)
         with ledger.acting_as(user):  # the candidates' entries name who received the article
-            services.process(article)
+            if prepared is not None and prepared.result is not None and prepared.published_on == published_on:
+                services.process(article, result=prepared.result, vectors=prepared.vectors)
+            else:
+                services.process(article)
     return Received(article, True)
 
 
@@ -391,12 +401,17 @@ def receive_paths(
     published_at: dt.datetime | None = None,
     url: str = "",
     language: str | None = None,
+    workers: int = 0,
 ) -> list[Outcome]:
     """Receive files, and the .txt/.text/.md/.html/.htm files in folders (walked in name order, hidden files
     and folders left out, other files reported as skipped). Each file is its own transaction: one refused
-    file stops nothing else. A file named explicitly with another extension is tried all the same."""
+    file stops nothing else. A file named explicitly with another extension is tried all the same. `workers`
+    > 0 reads and extracts ahead in that many processes (sulh.media.batch: worth it for hundreds of files)."""
+    from . import batch
+
     services.require_media(user)
-    outcomes = []
+    outcomes: list[Outcome | None] = []
+    items: list[tuple[int, str, batch.Item]] = []
     for path, explicit in _files(paths):
         if not explicit and path.suffix.lower() not in ACCEPTED_SUFFIXES:
             outcomes.append(Outcome(str(path), "skipped", f"not an article file ({', '.join(sorted(ACCEPTED_SUFFIXES))})"))
@@ -406,14 +421,15 @@ def receive_paths(
         except OSError as exc:
             outcomes.append(Outcome(str(path), "refused", f"cannot read: {exc.strerror or exc}"))
             continue
-        try:
-            got = receive(user, data, outlet=outlet, published_on=published_on, published_at=published_at,
-                          url=url, filename=path.name, source=ArticleSource.FILE, language=language)  # fmt: skip
-        except ValidationFailed as exc:
-            outcomes.append(Outcome(str(path), "refused", exc.message))
-            continue
-        outcomes.append(_outcome(str(path), got))
-    return outcomes
+        items.append((len(outcomes), str(path), batch.Item(
+            data, outlet=outlet, published_on=published_on, published_at=published_at, url=url, filename=path.name,
+            source=ArticleSource.FILE, language=language,
+        )))  # fmt: skip
+        outcomes.append(None)
+    got_all = batch.receive_many(user, (item for _, _, item in items), workers=workers if len(items) > 1 else 0)
+    for (at, name, _item), (_same, got) in zip(items, got_all, strict=True):
+        outcomes[at] = Outcome(name, "refused", got.message) if isinstance(got, ValidationFailed) else _outcome(name, got)
+    return outcomes  # type: ignore[return-value]
 
 
 def _files(paths) -> Iterable[tuple[Path, bool]]:

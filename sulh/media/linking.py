@@ -52,6 +52,9 @@ MAX_SENTENCES = 3  # the evidence sentences that go into an event's text
 # otherwise make every new report cost as many comparisons as the group has members (and the mean of the most
 # recent few is as good a witness as the mean of all).
 REPRESENTATIVES = 8
+# Against the register, a group speaks through its 3 most recent members: 8 × every incident of the period
+# would dominate the cost of a busy day, and the proposal rarely turns on the sixth copy of a wire story.
+PROPOSERS = 3
 
 # Kinds of violence. One incident is often reported as different ACLED pairs by the two sides (README
 # conventions: "a bomb followed by a firefight is Armed clash"; "cross-border fire the other side says went
@@ -157,20 +160,25 @@ def _total(ranges: list[Range]) -> Range | None:
 def evidence_text(event: dict, article_text: str) -> str:
     """The event's summary and the article sentences its evidence spans fall in (at most MAX_SENTENCES, in
     article order): what the embedding compares."""
-    from .text import paragraphs, sentences
-
     spans = [s for spans in (event.get("evidence") or {}).values() for s in spans if isinstance(s, list | tuple)]
     chosen: list[str] = []
     if article_text and spans:
         starts = sorted({int(s[0]) for s in spans if len(s) == 2})
-        for p in paragraphs(article_text):
-            for s in sentences(p):
-                if any(s.start <= x < s.end for x in starts) and s.text not in chosen:
-                    chosen.append(s.text)
+        for s in _sentences(article_text):
+            if any(s.start <= x < s.end for x in starts) and s.text not in chosen:
+                chosen.append(s.text)
         chosen = chosen[:MAX_SENTENCES]
     summary = (event.get("summary") or "").strip()
     parts = [summary] if summary and not any(summary.rstrip("…") in c for c in chosen) else []
     return " ".join(parts + chosen)
+
+
+@functools.lru_cache(maxsize=64)
+def _sentences(article_text: str) -> tuple:
+    """An article's sentences, split once for all its events."""
+    from .text import paragraphs, sentences
+
+    return tuple(s for p in paragraphs(article_text) for s in sentences(p))
 
 
 def event_features(event: dict, *, article_text: str = "", source: str | None = None, label: str = "",
@@ -600,11 +608,9 @@ def _linked_statuses():
     return [CandidateStatus.PENDING, CandidateStatus.ACCEPTED]
 
 
-def link_candidates(candidates, *, charter=None) -> None:
-    """Group the new pending candidates (in the caller's transaction) and propose an incident per group."""
-    from django.db.models import TextField
-    from django.db.models.fields.json import KeyTextTransform
-    from django.db.models.functions import Cast
+def link_candidates(candidates, *, charter=None, vectors: dict | None = None) -> None:
+    """Group the new pending candidates (in the caller's transaction) and propose an incident per group.
+    `vectors`: embeddings already made for some of them (candidate pk -> float32 bytes, sulh.media.batch)."""
     from django.utils import timezone
 
     from .models import Candidate, CandidateGroup, CandidateStatus
@@ -614,27 +620,30 @@ def link_candidates(candidates, *, charter=None) -> None:
         return
     org_id = new[0].article.organisation_id
     new_f = candidate_features(new, charter=charter)
+    for c, f in zip(new, new_f, strict=True):
+        if vectors and c.pk in vectors and f.vector is None:
+            f.vector = np.frombuffer(vectors[c.pk], dtype="<f4").copy()
     lo = min(f.start for f in new_f) - timedelta(days=GATE_DAYS)
     hi = max(f.end for f in new_f) + timedelta(days=GATE_DAYS)
-    # the organisation's grouped candidates whose dates come within the gate of the new ones: one query
-    pool = list(
-        Candidate.objects.filter(article__organisation_id=org_id, status__in=_linked_statuses(), group__isnull=False)
+    # The organisation's grouped candidates whose dates come within the gate of the new ones, most recent
+    # first: ids only (an indexed range), then the rows of each group's REPRESENTATIVES.
+    recent = (
+        Candidate.objects.filter(article__organisation_id=org_id, status__in=_linked_statuses(), group__isnull=False,
+                                 date_start__lte=hi, date_end__gte=lo)  # fmt: skip
         .exclude(pk__in=[c.pk for c in new])
-        .annotate(  # ISO dates compare as text
-            ds=Cast(KeyTextTransform("date_start", "event"), TextField()),
-            de=Cast(KeyTextTransform("date_end", "event"), TextField()),
-        )
-        .filter(ds__lte=hi.isoformat(), de__gte=lo.isoformat())
-        .select_related("article")
-        .only("id", "seq", "event", "status", "group_id", "article_id", "article__code")
-        .order_by("article__received_at", "seq")
+        .order_by("-article__received_at", "-seq")
+        .values_list("id", "group_id")
     )
-    members: dict[Any, list[tuple[Any, Features]]] = {}
-    for c in pool:  # oldest first: keep each group's most recent REPRESENTATIVES
-        rows = members.setdefault(c.group_id, [])
-        rows.append((c, None))
-        if len(rows) > REPRESENTATIVES:
-            rows.pop(0)
+    chosen: dict[Any, list] = {}
+    for pk, gid in recent:
+        rows = chosen.setdefault(gid, [])
+        if len(rows) < REPRESENTATIVES:
+            rows.append(pk)
+    by_pk = {c.pk: c for c in Candidate.objects.filter(pk__in=[pk for ids in chosen.values() for pk in ids])
+             .select_related("article").only("id", "seq", "event", "status", "group_id", "article_id", "article__code")}  # fmt: skip
+    members: dict[Any, list[tuple[Any, Features]]] = {
+        gid: [(by_pk[pk], None) for pk in reversed(ids)] for gid, ids in chosen.items()  # oldest first
+    }
     kept = [c for rows in members.values() for c, _ in rows]
     feats = dict(zip((c.pk for c in kept), candidate_features(kept, charter=charter), strict=True))
     members = {gid: [(c, feats[c.pk]) for c, _ in rows] for gid, rows in members.items()}
@@ -678,6 +687,7 @@ def propose(group, *, charter=None):
     read (within GATE_DAYS of their dates) and store the proposal: the best incident at or above
     PROPOSE_THRESHOLD, else none (a new incident) with the best rejected one named in the reasons. Once a
     candidate of the group has been filed on an incident, that incident is proposed, and the reasons say so."""
+    from django.db.models import Count
     from django.utils import timezone
 
     from sulh.incidents.models import Claim, claim_visibility_q
@@ -685,11 +695,12 @@ def propose(group, *, charter=None):
 
     from .models import Candidate, Decision
 
-    rows = list(
-        Candidate.objects.filter(group=group, status__in=_linked_statuses())
-        .select_related("article", "article__received_by", "article__received_by__organisation")
+    members = Candidate.objects.filter(group=group, status__in=_linked_statuses())
+    size = members.aggregate(n=Count("id"), articles=Count("article", distinct=True))
+    rows = list(  # the most recent members speak for the group (PROPOSERS)
+        members.select_related("article", "article__received_by", "article__received_by__organisation")
         .defer("article__original", "article__text")
-        .order_by("-article__received_at", "seq")
+        .order_by("-article__received_at", "seq")[:PROPOSERS]
     )
     decisions = list(
         Decision.objects.filter(candidate__group=group, incident__isnull=False)
@@ -702,7 +713,7 @@ def propose(group, *, charter=None):
         group.updated_at = timezone.now()
         group.save(update_fields=["incident", "score", "reasons", "updated_at"])
         return group
-    feats = candidate_features(rows[:REPRESENTATIVES], charter=charter)  # the most recent members
+    feats = candidate_features(rows[:PROPOSERS], charter=charter)
     user = rows[0].article.received_by
     lo = min(f.start for f in feats) - timedelta(days=GATE_DAYS)
     hi = max(f.end for f in feats) + timedelta(days=GATE_DAYS)
@@ -729,9 +740,9 @@ def propose(group, *, charter=None):
         score, reasons = combine([compare(m, f, PROPOSE_THRESHOLD) for m in feats])
         scored.append((score, inc, reasons))
     scored.sort(key=lambda x: -x[0])
-    articles = {r.article_id for r in rows}
-    head = [_reason("group", 1.0, f"{len(rows)} candidate{'s' if len(rows) != 1 else ''} from {len(articles)} "
-                                  f"article{'s' if len(articles) != 1 else ''}")]  # fmt: skip
+    n, n_art = (size["n"], size["articles"]) if size["n"] else (len(rows), len({r.article_id for r in rows}))
+    head = [_reason("group", 1.0, f"{n} candidate{'s' if n != 1 else ''} from {n_art} "
+                                  f"article{'s' if n_art != 1 else ''}")]  # fmt: skip
     by_pk = {inc.pk: (score, inc, reasons) for score, inc, reasons in scored}
     filed = next((d for d in decided if d.incident_id in by_pk), None)
     if filed is not None:

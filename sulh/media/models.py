@@ -121,6 +121,9 @@ class Candidate(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="candidates")
     seq = models.PositiveIntegerField(help_text="1, 2, 3 … in the article")
     event = models.JSONField(help_text="The extracted event in `sulh media extract`'s shape, with evidence spans.")
+    # The event's span, copied out of `event` so that linking finds the candidates of a period by index.
+    date_start = models.DateField()
+    date_end = models.DateField()
     status = models.CharField(max_length=12, choices=CandidateStatus.choices)
     group = models.ForeignKey(
         CandidateGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="candidates"
@@ -129,6 +132,7 @@ class Candidate(models.Model):
     class Meta:
         ordering = ["article", "seq"]
         constraints = [models.UniqueConstraint(fields=["article", "seq"], name="media_candidate_unique_seq")]
+        indexes = [models.Index(fields=["date_start", "date_end"], name="media_candidate_span")]
 
     def __str__(self) -> str:
         return f"{self.article_id} #{self.seq} ({self.status})"

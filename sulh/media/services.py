@@ -9,6 +9,7 @@ Intake, linking and triage live in their own modules; this one holds what they s
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import transaction
@@ -79,15 +80,21 @@ def _uuid(ref: str) -> bool:
     return True
 
 
-def process(article: Article, *, charter=None) -> list[Candidate]:
+def process(article: Article, *, charter=None, result: dict | None = None,
+            vectors: dict[int, bytes] | None = None) -> list[Candidate]:  # fmt: skip
     """Extract the article's events into logged candidates (in the caller's transaction), then link them.
     An article that cannot be read (no text, a language the extractor does not read) is marked refused, with
-    the reason; it stays stored, so the same bytes are still recognised when they come again."""
+    the reason; it stays stored, so the same bytes are still recognised when they come again. `result` and
+    `vectors` (event index -> embedding) are the extraction and embeddings already made for this very text
+    (sulh.media.batch)."""
     from . import linking
 
     try:
-        result = ex.extract(article.text, article.published_on, article.outlet, charter=charter,
-                            article=article.code)  # fmt: skip
+        if result is None:
+            result = ex.extract(article.text, article.published_on, article.outlet, charter=charter,
+                                article=article.code)  # fmt: skip
+        else:
+            result = {**result, "article": article.code}
     except InputError as exc:
         article.status, article.refusal = ArticleStatus.REFUSED, str(exc)
         article.extractor = EXTRACTOR_VERSION
@@ -97,14 +104,19 @@ def process(article: Article, *, charter=None) -> list[Candidate]:
     with transaction.atomic():
         for seq, event in enumerate(result["events"], start=1):
             status = CandidateStatus.BACKGROUND if event.get("background") else CandidateStatus.PENDING
-            c = Candidate.objects.create(article=article, seq=seq, event=event, status=status)
-            ledger.record(c, "media_candidate.extracted")
-            candidates.append(c)
+            start = dt.date.fromisoformat(event["date_start"])
+            end = dt.date.fromisoformat(event.get("date_end") or event["date_start"])
+            candidates.append(Candidate(article=article, seq=seq, event=event, status=status, date_start=start,
+                                        date_end=end))  # fmt: skip
+        Candidate.objects.bulk_create(candidates)
+        # one append for all of them: one lock of the log's head, one update of its frontier
+        ledger.append([ledger.pending(c, "media_candidate.extracted") for c in candidates])
         pending = any(c.status == CandidateStatus.PENDING for c in candidates)
         article.status = ArticleStatus.EXTRACTED if pending else ArticleStatus.TRIAGED
         article.refusal, article.extractor = "", EXTRACTOR_VERSION
         article.save(update_fields=["status", "refusal", "extractor"])
-        linking.link_candidates([c for c in candidates if c.status == CandidateStatus.PENDING])
+        given = {c.pk: vectors[i] for i, c in enumerate(candidates) if vectors and i in vectors}
+        linking.link_candidates([c for c in candidates if c.status == CandidateStatus.PENDING], vectors=given)
     return candidates
 
 

@@ -160,6 +160,9 @@ def _intake_arguments(sub) -> None:
     ing.add_argument("--published", help="publication date, YYYY-MM-DD (else from the page's metadata)")
     ing.add_argument("--url", default="", help="the article's URL (one article only)")
     ing.add_argument("--language", help="trust this language (ISO 639-1) instead of identifying it")
+    ing.add_argument("--workers", type=int, default=0,
+                     help="processes that read and extract ahead (e.g. 2 on a 2-core machine; each loads the "
+                          "embedding model, ~600 MB): worth it for hundreds of files")  # fmt: skip
     feed = sub.add_parser("feed", help="RSS/Atom feeds: add, poll, read a feed file, list")
     fsub = feed.add_subparsers(dest="feed_action", required=True)
     add = fsub.add_parser("add", help="add a feed URL for the desk to poll")
@@ -219,7 +222,8 @@ class _Intake:
         if opts["url"] and (len(opts["paths"]) > 1 or opts["paths"][0].is_dir()):
             raise CommandError("--url names one article: give a single file with it")
         outcomes = intake.receive_paths(user, opts["paths"], outlet=opts["outlet"], published_on=published,
-                                        url=opts["url"], language=opts["language"])  # fmt: skip
+                                        url=opts["url"], language=opts["language"],
+                                        workers=max(0, opts["workers"]))  # fmt: skip
         return self._report(outcomes, "files")
 
     def _report(self, outcomes, what: str) -> str:
