@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from sulh.core.errors import DomainError, NotFound, ValidationFailed
@@ -334,7 +334,8 @@ def poll(request, feed_id):
         messages.info(request, _("%(outlet)s: nothing new.") % {"outlet": feed.outlet})
     else:
         received = sum(1 for o in result.outcomes if o.result == "received")
-        messages.success(request, _("%(outlet)s: %(n)s new articles, %(m)s items in the feed.") % {
+        messages.success(request, ngettext("%(outlet)s: %(n)s new article, %(m)s items in the feed.",
+                                           "%(outlet)s: %(n)s new articles, %(m)s items in the feed.", received) % {
             "outlet": feed.outlet, "n": received, "m": len(result.outcomes)})  # fmt: skip
     return redirect(reverse("media:feeds"))
 
