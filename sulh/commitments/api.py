@@ -159,24 +159,6 @@ class ObligationFilter(Schema):
     due: Literal["this_week", "overdue"] | None = None
 
 
-class RecordOut(Schema):
-    party: str
-    owed: int
-    met: int
-    met_on_time: int
-    met_late: int
-    partly_met: int
-    breached: int
-    disputed: int
-    open: int
-    overdue: int
-    judged: int
-    on_time_rate: float | None = Field(
-        description="Met in full by the due time / (met, partly met, breached, overdue)"
-    )
-    obligations: dict[str, list[str]]
-
-
 class PartyCountsOut(Schema):
     """A party's record without the codes of its obligations (those are in GET /obligations?party=…)."""
 
@@ -191,7 +173,13 @@ class PartyCountsOut(Schema):
     open: int
     overdue: int
     judged: int
-    on_time_rate: float | None
+    on_time_rate: float | None = Field(
+        description="Met in full by the due time / (met, partly met, breached, overdue)"
+    )
+
+
+class RecordOut(PartyCountsOut):
+    obligations: dict[str, list[str]]
 
 
 class DashboardOut(Schema):
